@@ -1,0 +1,83 @@
+"""Curated resources, read from kg/data: states, organisations, titles, triggers, processes."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pycountry
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class OrgEntry:
+    name: str
+    kind: str  # "state" or "body"
+    part_of: str | None = None
+
+
+@dataclass
+class Gazetteer:
+    """Name forms → canonical entries, plus the word lists the extractor's rules use."""
+
+    orgs: dict[str, OrgEntry] = field(default_factory=dict)  # surface form → entry
+    demonyms: dict[str, str] = field(default_factory=dict)  # "Russian" → "Russia"
+    capitals: dict[str, str] = field(default_factory=dict)  # "Moscow" → "Russia"
+    title_heads: set[str] = field(default_factory=set)
+    title_words: set[str] = field(default_factory=set)
+    portfolio_words: set[str] = field(default_factory=set)
+    processes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
+    triggers: dict = field(default_factory=dict)
+
+    def state_names(self) -> set[str]:
+        return {e.name for e in self.orgs.values() if e.kind == "state"}
+
+
+def _lines(name: str) -> list[list[str]]:
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            rows.append(line.split("\t"))
+    return rows
+
+
+def _split(cell: str) -> list[str]:
+    return [c.strip() for c in cell.split(";") if c.strip()]
+
+
+@cache
+def load() -> Gazetteer:
+    gaz = Gazetteer()
+    for country in pycountry.countries:
+        name = getattr(country, "common_name", None) or country.name
+        if "," in name:
+            continue
+        entry = OrgEntry(name, "state")
+        for form in {name, getattr(country, "official_name", name)}:
+            gaz.orgs.setdefault(form, entry)
+    for row in _lines("states.tsv"):
+        row += [""] * (4 - len(row))
+        entry = OrgEntry(row[0], "state")
+        for form in [row[0], *_split(row[1])]:
+            gaz.orgs[form] = entry
+        for demonym in _split(row[2]):
+            gaz.demonyms[demonym] = row[0]
+        for capital in _split(row[3]):
+            gaz.capitals[capital] = row[0]
+    for row in _lines("organisations.tsv"):
+        row += [""] * (3 - len(row))
+        entry = OrgEntry(row[0], "body", row[2] or None)
+        for form in [row[0], *_split(row[1])]:
+            gaz.orgs[form] = entry
+    titles = [r[0] for r in _lines("titles.txt")]
+    gaz.title_heads = {t.split()[-1] for t in titles}
+    gaz.title_words = {w for t in titles for w in t.split()} | {
+        r[0] for r in _lines("title_modifiers.txt")
+    }
+    gaz.portfolio_words = {r[0] for r in _lines("portfolio_words.txt")}
+    gaz.processes = [(r[0], tuple(_split(r[1]))) for r in _lines("processes.tsv")]
+    gaz.triggers = json.loads((DATA / "triggers.json").read_text(encoding="utf-8"))
+    return gaz

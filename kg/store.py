@@ -1,0 +1,102 @@
+"""Storing: an on-disk Oxigraph store, one named graph per article, written through oxrdflib."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from oxrdflib import OxigraphStore
+from rdflib import Dataset, Graph, URIRef
+
+from kg.namespaces import DKG
+
+DEFAULT_STORE = "kg-store"
+
+
+class StoreError(Exception):
+    """The store cannot be opened or written; the message says what to do."""
+
+
+def default_store_path() -> Path:
+    return Path(os.environ.get("KG_STORE", DEFAULT_STORE))
+
+
+@dataclass(frozen=True)
+class ArticleRecord:
+    graph: str
+    content_hash: str | None
+    source_file: str | None
+
+
+class GraphStore:
+    """The knowledge graph on disk. Readers open it read-only, so they never block a build."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        try:
+            if read_only:
+                if not (path / "CURRENT").exists():
+                    raise StoreError(
+                        f"no graph store at {path}; build one first with 'kg build PATH "
+                        f"--store {path}' (or point --store / KG_STORE at an existing one)"
+                    )
+                self.oxigraph = ox.Store.read_only(str(path))
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                self.oxigraph = ox.Store(str(path))
+        except OSError as exc:
+            message = str(exc)
+            if "lock" in message.lower():
+                raise StoreError(
+                    f"the store {path} is being written by another 'kg build'; "
+                    "wait for it to finish or use another --store"
+                ) from exc
+            raise StoreError(f"cannot open the store {path}: {message}") from exc
+        self.dataset = Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
+
+    def replace_article(self, graph: Graph) -> None:
+        """Swap an article's named graph for a new one in a single transaction."""
+        name = graph.identifier.n3()
+        body = graph.serialize(format="nt")
+        self.dataset.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}}} }}")
+
+    def remove_article(self, graph_iri: str) -> None:
+        self.oxigraph.remove_graph(ox.NamedNode(graph_iri))
+
+    def articles(self) -> Iterator[ArticleRecord]:
+        """Every article graph with the content hash it was built from."""
+        query = f"""
+            SELECT ?g ?hash ?file WHERE {{
+              GRAPH ?g {{ ?g a <{DKG.Article}> .
+                OPTIONAL {{ ?g <{DKG.contentHash}> ?hash }}
+                OPTIONAL {{ ?g <{DKG.sourceFile}> ?file }} }}
+            }}"""
+        for row in self.oxigraph.query(query):
+            yield ArticleRecord(
+                graph=row["g"].value,
+                content_hash=row["hash"].value if row["hash"] else None,
+                source_file=row["file"].value if row["file"] else None,
+            )
+
+    def query(self, sparql: str, substitutions: dict[str, str] | None = None) -> object:
+        """Run SPARQL in Oxigraph's engine over the union of all article graphs."""
+        subs = {ox.Variable(k): ox.Literal(v) for k, v in (substitutions or {}).items()}
+        return self.oxigraph.query(sparql, use_default_graph_as_union=True, substitutions=subs)
+
+    def article_graph(self, graph_iri: str) -> Graph:
+        """An in-memory copy of one article's named graph."""
+        copy = Graph(identifier=URIRef(graph_iri))
+        copy += self.dataset.graph(URIRef(graph_iri))
+        return copy
+
+    def __len__(self) -> int:
+        return len(self.oxigraph)
+
+    def flush(self) -> None:
+        if not self.read_only:
+            self.oxigraph.flush()
+
