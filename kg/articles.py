@@ -25,8 +25,8 @@ _INLINE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*")
 # Datelines: "GENEVA, November 14. /TASS/.", "UNITED NATIONS (Sputnik) —", "DAMASCUS (Reuters) -".
 _DATELINE = re.compile(
     r"""^(?P<place>[A-Z][A-Z .'\-]{1,40}?)
-        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?)?
-        \s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?|\((?P<agency2>[A-Za-z\- ]{2,30})\))?
+        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?\s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?)?
+          |\s*\((?P<agency2>[A-Za-z\- ]{2,30})\))
         \s*[-—–]?\s+""",
     re.VERBOSE,
 )
@@ -225,7 +225,7 @@ def _make_article(
 def _split_dateline(text: str) -> tuple[str | None, str | None, str]:
     """Take the dateline off the text: it names a place and a source, not part of a sentence."""
     match = _DATELINE.match(text)
-    if not match or not (match.group("when") or match.group("agency1") or match.group("agency2")):
+    if not match:
         return None, None, text
     place = match.group("place").strip().title()
     agency = match.group("agency1") or match.group("agency2")

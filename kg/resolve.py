@@ -1,0 +1,284 @@
+"""Resolving entities: one node per person, organisation, round and meeting in an article.
+
+Mentions come in as the text names them ("de Mistura", "the emissary", "he", "his Russian
+counterpart"); facts go out keyed by canonical names, which kg.assemble turns into IRIs.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kg.articles import Article
+from kg.dates import DateValue
+from kg.gazetteer import load
+from kg.mentions import EventMention, Mentions, PartyRef, PersonMention, Sentence
+
+PartyKey = tuple[str, str]  # ("person", "Staffan de Mistura") or ("org", "United Nations")
+
+
+@dataclass
+class Person:
+    name: str
+    aliases: set[str] = field(default_factory=set)
+    titles: list[str] = field(default_factory=list)
+    affiliations: list[str] = field(default_factory=list)
+    sentences: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Organisation:
+    name: str
+    aliases: set[str] = field(default_factory=set)
+    sentences: set[int] = field(default_factory=set)
+
+
+@dataclass
+class Event:
+    kind: str  # "meeting" or "round"
+    participants: list[PartyKey]
+    start: DateValue | None = None
+    end: DateValue | None = None
+    date_text: str | None = None
+    place: str | None = None
+    status: str = "held"
+    number: int | None = None
+    process: str | None = None
+    sentences: set[int] = field(default_factory=set)
+
+
+@dataclass
+class ArticleFacts:
+    article: Article
+    sentences: list[Sentence]
+    persons: dict[str, Person]
+    orgs: dict[str, Organisation]
+    meetings: list[Event]
+    rounds: list[Event]
+
+
+def resolve(mentions: Mentions) -> ArticleFacts:
+    persons = _persons(mentions)
+    orgs = _organisations(mentions, persons)
+    resolver = _PartyResolver(mentions, persons, orgs)
+    meetings = _meetings(mentions, resolver)
+    rounds = _rounds(mentions)
+    return ArticleFacts(mentions.article, mentions.sentences, persons, orgs, meetings, rounds)
+
+
+def _persons(mentions: Mentions) -> dict[str, Person]:
+    full_names = {m.name for m in mentions.persons if len(m.name.split()) > 1}
+    by_surname: dict[str, str] = {}
+    for name in full_names:
+        by_surname.setdefault(name.split()[-1].lower(), name)
+    persons: dict[str, Person] = {}
+    for m in mentions.persons:
+        key = m.name if m.name in full_names else by_surname.get(m.name.lower(), m.name)
+        m.name = key
+        person = persons.setdefault(key, Person(key))
+        surface = mentions.text[m.start : m.end]
+        if surface and surface != key and not surface.isupper():
+            person.aliases.add(surface)
+        if m.title and m.title.lower() not in {t.lower() for t in person.titles}:
+            person.titles.append(m.title)
+        if m.affiliation and m.affiliation not in person.affiliations:
+            person.affiliations.append(m.affiliation)
+        person.sentences.add(m.sentence)
+    for m in mentions.persons:
+        if m.affiliation_of:
+            owner = by_surname.get(m.affiliation_of.lower())
+            if owner and owner in persons:
+                for aff in persons[owner].affiliations:
+                    if aff not in persons[m.name].affiliations:
+                        persons[m.name].affiliations.append(aff)
+    # a person is a diplomat when the article gives them an official role
+    return {k: p for k, p in persons.items() if p.titles}
+
+
+def _organisations(mentions: Mentions, persons: dict[str, Person]) -> dict[str, Organisation]:
+    orgs: dict[str, Organisation] = {}
+    for m in mentions.orgs:
+        org = orgs.setdefault(m.name, Organisation(m.name))
+        if m.surface and m.surface != m.name and m.surface.lower() != f"the {m.name}".lower():
+            org.aliases.add(m.surface)
+        org.sentences.add(m.sentence)
+    for p in persons.values():
+        for aff in p.affiliations:
+            orgs.setdefault(aff, Organisation(aff)).sentences.update(p.sentences)
+    return orgs
+
+
+class _PartyResolver:
+    """Turns a PartyRef into a person or organisation of the article, or None."""
+
+    def __init__(self, mentions: Mentions, persons: dict[str, Person], orgs: dict[str, Organisation]):
+        self.mentions, self.persons, self.orgs = mentions, persons, orgs
+        self.gaz = load()
+        synonyms = self.gaz.triggers["title_synonyms"]
+        self.synonyms = synonyms
+        self.heads = {
+            name: {self._norm_head(w) for t in p.titles for w in t.lower().split()}
+            for name, p in persons.items()
+        }
+
+    def _norm_head(self, word: str) -> str:
+        return self.synonyms.get(word, word)
+
+    def resolve(self, ref: PartyRef) -> list[PartyKey]:
+        if ref.kind == "pronoun":
+            found = self._antecedent(ref.start)
+            return [found] if found else []
+        if ref.kind == "counterpart":
+            return [
+                ("person", name)
+                for state in ref.demonym_states
+                for name in self._persons_of(state)[:1]
+            ]
+        inside = [p for p in self.mentions.persons if ref.start <= p.start < ref.end]
+        if inside and inside[0].name in self.persons:
+            return [("person", inside[0].name)]
+        orgs = [o for o in self.mentions.orgs if ref.start <= o.start < ref.end]
+        if orgs:
+            return [("org", orgs[0].name)]
+        described = self._described_person(ref)
+        return [("person", described)] if described else []
+
+    def _persons_of(self, state: str) -> list[str]:
+        return [n for n, p in self.persons.items() if state in p.affiliations]
+
+    def _described_person(self, ref: PartyRef) -> str | None:
+        words = [self._norm_head(w.strip(",.")) for w in ref.text.lower().split()]
+        heads = [w for w in words if w in self.gaz.title_heads or w in self.synonyms.values()]
+        if not heads:
+            return None
+        head = heads[-1]
+        candidates = [n for n, hs in self.heads.items() if head in hs]
+        if len(candidates) == 1:
+            return candidates[0]
+        return self._latest_before(ref.start, set(candidates)) if candidates else None
+
+    def _latest_before(self, char: int, names: set[str]) -> str | None:
+        best = None
+        for p in self.mentions.persons:
+            if p.start >= char:
+                break
+            if p.name in names:
+                best = p.name
+        return best
+
+    def _antecedent(self, char: int) -> PartyKey | None:
+        """The latest subject-like person before a pronoun: the last person named or described."""
+        best: tuple[int, str] | None = None
+        for p in self.mentions.persons:
+            if p.start < char and p.name in self.persons and p.subject:
+                best = (p.start, p.name)
+        for e in self.mentions.events:
+            for ref in e.parties:
+                if ref.kind == "description" and ref.start < char and (best is None or ref.start > best[0]):
+                    name = self._described_person(ref)
+                    if name and self._is_subject_ref(ref, e):
+                        best = (ref.start, name)
+        for d in self.mentions.descriptions:
+            if d.start < char and (best is None or d.start > best[0]) and d.subject:
+                name = self._described_person(PartyRef(d.title or "", d.start, d.end, "description"))
+                if name:
+                    best = (d.start, name)
+        return ("person", best[1]) if best else None
+
+    @staticmethod
+    def _is_subject_ref(ref: PartyRef, event: EventMention) -> bool:
+        return bool(event.groups) and ref in event.groups[0][:1]
+
+
+def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
+    article = mentions.article
+    out: dict[tuple, Event] = {}
+    first_dated_lead = True
+    for em in (e for e in mentions.events if e.kind == "meeting"):
+        for group in em.groups:
+            resolved = [key for ref in group for key in resolver.resolve(ref)]
+            counterpart_refs = [r for r in group if r.kind == "counterpart"]
+            parties = list(dict.fromkeys(resolved))
+            if counterpart_refs and len(parties) > 2:
+                subject = parties[0]
+                combos = [[subject, other] for other in parties[1:]]
+            else:
+                combos = [parties]
+            for combo in combos:
+                if len(combo) < 2:
+                    continue
+                start = em.date.value if em.date else None
+                until = em.date.until if em.date else None
+                date_text = em.date.text if em.date else None
+                if start is None and first_dated_lead and em.status == "held":
+                    start = DateValue(article.date, article.date, "day")
+                first_dated_lead = False
+                key = (tuple(sorted(combo)), start.literal() if start else None)
+                event = out.get(key)
+                if event is None:
+                    event = out[key] = Event(
+                        "meeting", combo, start, until, date_text, em.place, em.status
+                    )
+                event.sentences.add(em.sentence)
+                event.place = event.place or em.place
+    return list(out.values())
+
+
+def _rounds(mentions: Mentions) -> list[Event]:
+    ems = [e for e in mentions.events if e.kind == "round"]
+    named = Counter(e.process for e in ems if e.process and e.process in _known_processes())
+    default = named.most_common(1)[0][0] if named else None
+    rounds: list[Event] = []
+    for em in ems:
+        process = em.process if em.process in _known_processes() else default or em.process
+        target = _merge_target(rounds, em, process)
+        if target is None:
+            target = Event("round", [], process=process, number=em.number, status=em.status)
+            rounds.append(target)
+        _merge_round(target, em)
+    return [r for r in rounds if r.process]
+
+
+def _known_processes() -> set[str]:
+    return {name for name, _ in load().processes}
+
+
+def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
+    same = [r for r in rounds if r.process == process]
+    if em.number is not None:
+        return next((r for r in same if r.number == em.number), None)
+    if em.order == "later":
+        planned = [r for r in same if r.status == "planned"]
+        return planned[-1] if planned else None
+    if em.order == "earlier":
+        held = [r for r in same if r.status == "held" and r.number is not None]
+        return held[-1] if held else None
+    for r in reversed(same):
+        if em.date is None or r.start is None or r.start.literal() == em.date.value.literal():
+            if em.status == r.status or em.date is None:
+                return r
+    return None
+
+
+def _merge_round(target: Event, em: EventMention) -> None:
+    target.sentences.add(em.sentence)
+    target.place = target.place or em.place
+    if em.number is not None:
+        target.number = em.number
+    if em.status != "held" or target.status == "held" and em.date is not None:
+        target.status = em.status if em.date is not None or target.status == "held" else target.status
+    if em.date is None:
+        return
+    if em.date_role == "end":
+        target.end = _more_precise(target.end, em.date.value)
+    else:
+        target.start = _more_precise(target.start, em.date.value)
+        if em.date.until:
+            target.end = _more_precise(target.end, em.date.until)
+    target.date_text = target.date_text or em.date.text
+
+
+def _more_precise(old: DateValue | None, new: DateValue) -> DateValue:
+    if old is None:
+        return new
+    return new if (new.latest - new.earliest) < (old.latest - old.earliest) else old

@@ -1,0 +1,75 @@
+"""Validating: pySHACL against the shapes in ontology/, with a report people can read."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from pyshacl import validate as shacl_validate
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS, SH
+
+ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
+
+
+@dataclass(frozen=True)
+class Violation:
+    graph: str  # the article graph it was found in
+    focus: str  # the node that breaks the rule
+    focus_label: str | None
+    path: str | None
+    rule: str  # the shape's name
+    message: str
+    severity: str
+
+    def describe(self) -> str:
+        who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
+        where = f" ({self.path})" if self.path else ""
+        return f"{self.severity}: {who}{where}: {self.message} [rule {self.rule}; article <{self.graph}>]"
+
+
+@cache
+def shapes() -> Graph:
+    graph = Graph()
+    graph.parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle")
+    return graph
+
+
+def validate_graph(graph: Graph) -> list[Violation]:
+    """The violations of one article graph (an empty list when it conforms)."""
+    conforms, report, _ = shacl_validate(
+        graph, shacl_graph=shapes(), inference="none", allow_warnings=True
+    )
+    if conforms:
+        return []
+    out = []
+    for result in report.subjects(predicate=SH.focusNode):
+        focus = report.value(result, SH.focusNode)
+        shape = report.value(result, SH.sourceShape)
+        name = shapes().value(shape, SH.name) if shape is not None else None
+        path = report.value(result, SH.resultPath)
+        severity = report.value(result, SH.resultSeverity)
+        out.append(
+            Violation(
+                graph=str(graph.identifier),
+                focus=str(focus),
+                focus_label=str(graph.value(focus, RDFS.label) or "") or None,
+                path=_short(graph, path),
+                rule=str(name or _short(graph, shape) or "shape"),
+                message=str(report.value(result, SH.resultMessage) or "breaks a shape"),
+                severity=_short(graph, severity).split(":")[-1] if severity else "Violation",
+            )
+        )
+    return sorted(out, key=lambda v: (v.focus, v.rule))
+
+
+def _short(graph: Graph, node: object) -> str | None:
+    if node is None:
+        return None
+    if isinstance(node, URIRef):
+        try:
+            return graph.namespace_manager.normalizeUri(node)
+        except ValueError:
+            return str(node)
+    return str(node)
