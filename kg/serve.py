@@ -1,0 +1,141 @@
+"""`kg serve`: the bundled SPARQL endpoint and web interface, and `create_app` for Python use."""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+import socket
+from pathlib import Path
+
+import click
+import uvicorn
+
+from kg.namespaces import DEFAULT_BASE
+from kg.serving.app import create_app
+from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from kg.store import GraphStore, StoreError, default_store_path
+
+__all__ = ["create_app", "serve_command"]
+
+_EPILOG = """\b
+Examples:
+  kg serve --store kg-store
+  curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 5' \\
+       http://127.0.0.1:7878/sparql
+  KG_TOKEN=s3cret kg serve --allow-updates      # SPARQL Update and Graph Store writes
+"""
+
+
+@click.command("serve", epilog=_EPILOG)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=default_store_path,
+    show_default="KG_STORE or kg-store",
+    help="The graph store directory built by 'kg build'.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=7878, show_default=True, help="Port (0: any free one).")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    help="Seconds a query may run before it is stopped (answered with 503).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_ROWS,
+    show_default=True,
+    help="Most rows (or triples) a result may have; larger ones are refused with 422.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=max(os.cpu_count() or 1, 2),
+    show_default="CPU count, at least 2",
+    help="Query worker processes (queries run in parallel, one per worker).",
+)
+@click.option("--canned-only", is_flag=True, help="Answer only the canned queries of queries/.")
+@click.option(
+    "--allow-updates",
+    is_flag=True,
+    help="Accept SPARQL Update and Graph Store writes (each needs the --token).",
+)
+@click.option(
+    "--token",
+    envvar="KG_TOKEN",
+    help="Secret that writes must send as 'Authorization: Bearer TOKEN' (env KG_TOKEN).",
+)
+@click.option("--allow-service", is_flag=True, help="Let SERVICE and LOAD fetch from the network.")
+@click.option(
+    "--base-iri",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Base of the entity IRIs; {base}person/x is served at /person/x.",
+)
+def serve_command(
+    store: Path,
+    host: str,
+    port: int,
+    timeout: float,
+    max_rows: int,
+    workers: int,
+    canned_only: bool,
+    allow_updates: bool,
+    token: str | None,
+    allow_service: bool,
+    base_iri: str,
+) -> None:
+    """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql and a web interface at /."""
+    if not allow_updates:
+        try:
+            # Checked here so a missing store is one clear line, not a worker's traceback.
+            GraphStore(store, read_only=True)
+        except StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+    try:
+        app = create_app(
+            store,
+            timeout=timeout,
+            max_rows=max_rows,
+            workers=workers,
+            canned_only=canned_only,
+            allow_updates=allow_updates,
+            token=token,
+            allow_service=allow_service,
+            base_iri=base_iri,
+        )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sock = _bind(host, port)
+    url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/"
+    click.echo(f"Serving {store} at {url} (SPARQL endpoint {url}sparql); Ctrl+C stops.")
+    if allow_updates:
+        click.echo("Updates are enabled: writes need 'Authorization: Bearer <token>'.")
+    config = uvicorn.Config(app, log_level="warning", access_log=False)
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"port {port} on {host} is already in use; stop the other server or pass "
+                "--port N (--port 0 picks a free one)"
+            ) from exc
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(2048)
+    return sock
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host

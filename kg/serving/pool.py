@@ -1,0 +1,171 @@
+"""A small pool of query worker processes, with a time limit that kills the work on overrun."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kg.serving.worker import FRAME
+
+_START_TIMEOUT = 60.0
+
+
+class PoolError(Exception):
+    """The workers cannot start (e.g. the store cannot be opened); the message says why."""
+
+
+@dataclass
+class Reply:
+    """What a worker answered: a status, details for the HTTP layer, and the body."""
+
+    status: int
+    header: dict[str, Any] = field(default_factory=dict)
+    body: bytes = b""
+
+    @property
+    def content_type(self) -> str:
+        return self.header.get("content_type", "text/plain; charset=utf-8")
+
+
+class _Process:
+    """One worker process and its pipes."""
+
+    def __init__(self, proc: asyncio.subprocess.Process) -> None:
+        self.proc = proc
+
+    @classmethod
+    async def start(cls, store: Path, writable: bool) -> _Process:
+        args = [sys.executable, "-m", "kg.serving.worker", str(store)]
+        proc = await asyncio.create_subprocess_exec(
+            *args + (["--writable"] if writable else []),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        worker = cls(proc)
+        try:
+            ready, _ = await asyncio.wait_for(worker.receive(), _START_TIMEOUT)
+        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+            worker.kill()
+            raise PoolError(f"a query worker did not start: {exc!r}") from exc
+        if not ready.get("ready"):
+            worker.kill()
+            raise PoolError(f"cannot open the store {store}: {ready.get('error')}")
+        return worker
+
+    async def call(self, header: dict[str, Any], body: bytes) -> tuple[dict[str, Any], bytes]:
+        data = json.dumps(header).encode()
+        assert self.proc.stdin is not None
+        self.proc.stdin.write(FRAME.pack(len(data), len(body)) + data + body)
+        await self.proc.stdin.drain()
+        return await self.receive()
+
+    async def receive(self) -> tuple[dict[str, Any], bytes]:
+        assert self.proc.stdout is not None
+        prefix = await self.proc.stdout.readexactly(FRAME.size)
+        header_len, body_len = FRAME.unpack(prefix)
+        header = json.loads(await self.proc.stdout.readexactly(header_len))
+        return header, await self.proc.stdout.readexactly(body_len)
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+
+
+class WorkerPool:
+    """Runs requests on `size` worker processes; a request over `timeout` seconds kills its worker.
+
+    Killing is the only way to stop a pyoxigraph query, and doing it to a whole process frees its
+    CPU at once while the other workers keep serving. A replacement starts in the background.
+    A writable pool has one worker: only one process may open the store for writing.
+    """
+
+    def __init__(self, store: Path, *, size: int, writable: bool, timeout: float) -> None:
+        self.store = store
+        self.writable = writable
+        self.size = 1 if writable else max(size, 1)
+        self.timeout = timeout
+        self._idle: asyncio.Queue[_Process] = asyncio.Queue()
+        self._all: set[_Process] = set()
+        self._spawning: set[asyncio.Task[None]] = set()
+        self.restarts = 0
+
+    async def start(self) -> None:
+        workers = await asyncio.gather(
+            *(_Process.start(self.store, self.writable) for _ in range(self.size)),
+            return_exceptions=True,
+        )
+        failures = [w for w in workers if isinstance(w, BaseException)]
+        for worker in workers:
+            if isinstance(worker, _Process):
+                self._all.add(worker)
+                self._idle.put_nowait(worker)
+        if failures:
+            await self.close()
+            raise PoolError(str(failures[0]))
+
+    async def close(self) -> None:
+        for task in self._spawning:
+            task.cancel()
+        for worker in self._all:
+            worker.kill()
+        for worker in self._all:
+            with contextlib.suppress(ProcessLookupError):
+                await worker.proc.wait()
+        self._all.clear()
+
+    async def call(
+        self, header: dict[str, Any], body: bytes = b"", timeout: float | None = None
+    ) -> Reply:
+        """Run one request; a 503 Reply if it overran the time limit or no worker came free."""
+        limit = self.timeout if timeout is None else timeout
+        try:
+            worker = await asyncio.wait_for(self._idle.get(), limit)
+        except TimeoutError:
+            message = f"all {self.size} query workers stayed busy for {limit:g} s; retry later"
+            return Reply(503, body=message.encode())
+        try:
+            reply, data = await asyncio.wait_for(worker.call(header, body), limit)
+        except TimeoutError:
+            self._replace(worker)
+            return Reply(
+                503,
+                {"timeout": True},
+                f"the query ran longer than {limit:g} s, the server's limit (--timeout), and was "
+                "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
+            )
+        except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
+            self._replace(worker)
+            return Reply(
+                500, body=f"the query worker died while running the query ({exc!r})".encode()
+            )
+        except asyncio.CancelledError:
+            # The client went away mid-query: the worker's state is unknown, so start afresh.
+            self._replace(worker)
+            raise
+        self._idle.put_nowait(worker)
+        return Reply(reply.get("status", 500), reply, data)
+
+    def _replace(self, worker: _Process) -> None:
+        worker.kill()
+        self._all.discard(worker)
+        self.restarts += 1
+        task = asyncio.get_running_loop().create_task(self._respawn(worker))
+        self._spawning.add(task)
+        task.add_done_callback(self._spawning.discard)
+
+    async def _respawn(self, old: _Process) -> None:
+        await old.proc.wait()  # a writable store stays locked until the old process is gone
+        while True:
+            try:
+                fresh = await _Process.start(self.store, self.writable)
+            except PoolError:
+                await asyncio.sleep(1.0)
+                continue
+            self._all.add(fresh)
+            self._idle.put_nowait(fresh)
+            return

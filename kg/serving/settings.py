@@ -1,0 +1,38 @@
+"""How a server is set up: one value object shared by the protocol and the web pages."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kg.namespaces import DEFAULT_BASE
+from kg.queries import QUERIES_DIR
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 100_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `kg serve` can be told; `create_app` takes the same names."""
+
+    store: Path
+    timeout: float = DEFAULT_TIMEOUT
+    max_rows: int = DEFAULT_MAX_ROWS
+    canned_only: bool = False
+    allow_updates: bool = False
+    token: str | None = None
+    allow_service: bool = False
+    base_iri: str = DEFAULT_BASE
+    workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 2))
+    queries_dir: Path = QUERIES_DIR
+
+    def __post_init__(self) -> None:
+        if self.allow_updates and not self.token:
+            raise ValueError(
+                "updates need a token: pass --token SECRET or set KG_TOKEN "
+                "(clients then send 'Authorization: Bearer SECRET')"
+            )
+        if self.timeout <= 0 or self.max_rows <= 0:
+            raise ValueError("--timeout and --max-rows must be positive")
