@@ -321,3 +321,27 @@ def _register_optional() -> None:
 
 
 _register_optional()
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--date", "default_date", callback=_parse_date, help="Date (YYYY-MM-DD) if the article gives none.")
+def explain(path: Path, default_date: date | None) -> None:
+    """Show, sentence by sentence, what is read from an article and from which words.
+
+    \b
+    Example:
+      kg explain seeds/tass-2017-11-14-gatilov-de-mistura.txt
+    """
+    from kg.articles import ArticleError, read_path
+    from kg.explain import explain as run_explain
+
+    failed = False
+    for item in read_path(path, default_date):
+        if isinstance(item, ArticleError):
+            click.secho(f"error: {item}", fg="red", err=True)
+            failed = True
+        else:
+            click.echo(run_explain(item))
+    if failed:
+        sys.exit(1)

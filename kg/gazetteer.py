@@ -25,6 +25,7 @@ class Gazetteer:
 
     orgs: dict[str, OrgEntry] = field(default_factory=dict)  # surface form → entry
     demonyms: dict[str, str] = field(default_factory=dict)  # "Russian" → "Russia"
+    demonym_of: dict[str, str] = field(default_factory=dict)  # "Russia" → "Russian"
     capitals: dict[str, str] = field(default_factory=dict)  # "Moscow" → "Russia"
     title_heads: set[str] = field(default_factory=set)
     title_words: set[str] = field(default_factory=set)
@@ -45,7 +46,8 @@ def _lines(name: str) -> list[list[str]]:
 
 
 def _split(cell: str) -> list[str]:
-    return [c.strip() for c in cell.split(";") if c.strip()]
+    # "the" is matched by the rules around a name, never as part of it
+    return [c.strip() for c in cell.split(";") if c.strip() and not c.strip().startswith("the ")]
 
 
 @cache
@@ -65,6 +67,7 @@ def load() -> Gazetteer:
             gaz.orgs[form] = entry
         for demonym in _split(row[2]):
             gaz.demonyms[demonym] = row[0]
+            gaz.demonym_of.setdefault(row[0], demonym)
         for capital in _split(row[3]):
             gaz.capitals[capital] = row[0]
     for row in _lines("organisations.tsv"):

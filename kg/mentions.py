@@ -12,9 +12,11 @@ from functools import cache
 from typing import Literal
 
 import spacy
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
 
 from kg.articles import Article
 from kg.dates import DateMention, Tense, find_dates
@@ -38,6 +40,15 @@ _NAME_RE = re.compile(
     r"(?:\s+(?:(?:de|da|di|van|von|der|den|la|le|du|dos|das|bin|ibn|abu|al|el)\s+)*"
     r"(?:(?:al|el|ad)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*){0,3}"
 )
+_DATE_WORDS = {
+    *"Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
+    *"January February March April May June July August September October November December".split(),
+}
+_LIST_STOPS = {
+    "that", "who", "which", "where", "when", "before", "after", "while", "on", "in", "at",
+    "to", "for", "from", "about", "during", "since", "by", "but", "as", "because",
+}
+_FUTURE_LEMMAS = {"schedule", "plan", "expect", "due", "set", "suppose", "intend", "prepare"}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
                           r"[A-Z][\w\-]*)\s+\(([A-Z][A-Za-z0-9+/&]{1,10})\)")
@@ -61,6 +72,7 @@ class PersonMention:
     affiliation: str | None = None
     affiliation_of: str | None = None  # "Ashton's spokesman": take Ashton's affiliation
     subject: bool = False  # the grammatical subject of its clause: a likely antecedent of "he"
+    phrase_start: int = -1  # where the title phrase before the name begins, if any
 
 
 @dataclass
@@ -172,11 +184,18 @@ class Extractor:
             Sentence(i, s.start_char, s.end_char, s.text.strip())
             for i, s in enumerate((s for s in doc.sents if s.text.strip()), 1)
         ]
+        body_start = len(article.title) + 2 if article.title else 0
+        self.first_body_sentence = next(
+            (s.index for s in self.sentences if s.start >= body_start), 1
+        )
         self._sent_of_token: dict[int, int] = {}
         for sent in self.sentences:
             for token in doc.char_span(sent.start, sent.end, alignment_mode="expand") or []:
                 self._sent_of_token[token.i] = sent.index
         self.gaz_spans = self._gazetteer_spans()
+        self.org_tokens = {
+            t.i for span, label, _ in self.gaz_spans.values() if label == "org" for t in span
+        }
         self.persons: list[PersonMention] = []
         self.descriptions: list[PersonMention] = []
         self.orgs: list[OrgMention] = []
@@ -207,22 +226,17 @@ class Extractor:
 
     def _gazetteer_spans(self) -> dict[int, tuple[Span, str, str]]:
         """Token index → (span, label, canonical) for the longest gazetteer matches."""
-        matches = sorted(_matcher()(self.doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        spans = [Span(self.doc, start, end, label=match_id) for match_id, start, end in _matcher()(self.doc)]
         out: dict[int, tuple[Span, str, str]] = {}
-        taken: set[int] = set()
-        for match_id, start, end in matches:
-            if taken & set(range(start, end)):
-                continue
-            label = self.doc.vocab.strings[match_id]
-            span = self.doc[start:end]
+        for span in filter_spans(spans):
+            label = span.label_
             if label == "org":
                 canonical = self.gaz.orgs[span.text].name
             elif label == "demonym":
                 canonical = self.gaz.demonyms[span.text]
             else:
                 canonical = self.gaz.capitals[span.text]
-            out[start] = (span, label, canonical)
-            taken.update(range(start, end))
+            out[span.start] = (span, label, canonical)
         return out
 
     def _is_title_word(self, token: Token) -> bool:
@@ -256,6 +270,8 @@ class Extractor:
         head_end = None
         while j < stop:
             token = doc[j]
+            if j in self.org_tokens:
+                break
             if self._is_title_word(token) or (token.text == "-" and head_end is not None):
                 if token.lower_ in self.gaz.title_heads:
                     head_end = j + 1
@@ -272,7 +288,8 @@ class Extractor:
             pp_end = self._title_object(end + 1, stop, doc[end].lower_)
             if pp_end is not None:
                 obj = self.gaz_spans.get(end + 1) or self.gaz_spans.get(end + 2)
-                if obj and obj[1] == "org" and obj[0].end == pp_end and not affiliation:
+                if doc[end].lower_ == "of" and obj and obj[1] == "org" and obj[0].end == pp_end \
+                        and not affiliation:
                     affiliation = obj[2]
                 end = pp_end
         if title_start >= end:
@@ -310,7 +327,12 @@ class Extractor:
         if not m:
             return None
         name = m.group(0)
-        words = name.split()
+        words = []
+        for word in name.split():
+            # "Robert Lighthizer Thursday", "Sergey Lavrov Before Their Meeting" (headlines)
+            if word in _DATE_WORDS or (len(word) > 3 and word.lower() in STOP_WORDS):
+                break
+            words.append(word)
         suffixes = set(self.trig["name_suffixes"])
         while words and words[-1] in suffixes:
             words.pop()
@@ -323,8 +345,7 @@ class Extractor:
             return None
         if not words:
             return None
-        name = " ".join(words)
-        name = re.sub(r"[’']s$", "", name)
+        name = re.sub(r"[’']s$", "", " ".join(words))
         return start, start + len(name), name
 
     def _add_person(self, start: int, end: int, name: str, sentence: int, **facts: str | None) -> None:
@@ -359,6 +380,9 @@ class Extractor:
                         start, end, name, self.sentence_of(doc[i]),
                         title=title, affiliation=affiliation, affiliation_of=of_person,
                     )
+                    for p in self.persons:
+                        if p.start == start:
+                            p.phrase_start = doc[i].idx
                     inherited = affiliation
                     span = doc.char_span(start, end, alignment_mode="expand")
                     i = span.end if span is not None else t_end
@@ -506,15 +530,22 @@ class Extractor:
                     continue
                 self._add_org(canonical, span, entry.kind)
             elif label == "capital":
-                if self._is_actor(span):
-                    self._add_org(canonical, span, "state")
+                if not self._is_locative(span) and span.root.dep_ != "compound":
+                    demonym = self.gaz.demonym_of.get(canonical)
+                    if demonym and re.search(r"\bopposition\b", doc.text):
+                        self._add_org(f"{demonym} government", span, "party")
+                    else:
+                        self._add_org(canonical, span, "state")
                 else:
                     self._add_place(span.text, span.start_char, span.end_char, sent)
             elif label == "demonym":
                 nxt = doc[span.end] if span.end < len(doc) else None
                 if nxt is None:
                     continue
-                if nxt.lower_ == "side":
+                if nxt.text == "-" or span.start > 0 and doc[span.start - 1].text == "-":
+                    # "Russian-Turkish-Iranian agreements": the states act together
+                    self._add_org(canonical, span, "state")
+                elif nxt.lower_ == "side":
                     self._add_org(canonical, doc[span.start : span.end + 1], "state")
                 elif nxt.lower_ in ("government", "opposition", "authorities"):
                     kind = "opposition" if nxt.lower_ == "opposition" else "government"
@@ -549,7 +580,7 @@ class Extractor:
     def _is_locative(self, span: Span) -> bool:
         head = span.root
         if head.dep_ == "pobj" and head.head.lower_ in ("in", "at", "inside", "across", "near",
-                                                          "throughout", "into", "on"):
+                                                          "throughout", "into"):
             return head.head.head.lemma_ not in ("attack", "strike", "sanction", "pressure")
         if head.dep_ == "dobj" and head.head.lemma_ in ("visit", "leave", "reach"):
             return True
@@ -656,6 +687,10 @@ class Extractor:
                 continue
             self._add_place(ent.text, ent.start_char, ent.end_char, self.sentence_of(ent[0]))
 
+    def _dateline(self, sentence: int) -> str | None:
+        """The dateline's place holds for the first sentence it stands before."""
+        return self.article.dateline_place if sentence == self.first_body_sentence else None
+
     def place_in(self, tokens: Span | Token) -> str | None:
         """The place a phrase locates itself in: "in Geneva", "at ... Rome", "visited Moscow"."""
         lo, hi = (tokens.start_char, tokens.end_char) if isinstance(tokens, Span) else (
@@ -699,21 +734,19 @@ class Extractor:
                 return int(m.group(1))
         return None
 
-    def _tense(self, verb: Token | None, sent: Span) -> Tense:
+    def _tense(self, verb: Token | None) -> Tense:
+        """Future for "will hold", "is scheduled", "is to be held"; past for "held", "met"."""
         if verb is None:
             return None
-        window = " ".join(t.lower_ for t in verb.sent)
-        aux = {c.lower_ for c in verb.children if c.dep_ in ("aux", "auxpass")}
-        if aux & {"will", "shall", "'ll"} or verb.tag_ == "VB" and verb.dep_ == "xcomp":
-            return "future"
-        if any(m in window for m in self.trig["future_markers"] if " " in m) or any(
-            t.lower_ in ("scheduled", "expected", "due", "planned", "plans") for t in verb.sent
-        ):
+        near = [verb, *verb.children]
+        if verb.dep_ == "xcomp":
+            near += [verb.head, *verb.head.children]
+        words = {t.lower_ for t in near}
+        lemmas = {t.lemma_.lower() for t in near}
+        if words & {"will", "shall", "'ll"} or lemmas & _FUTURE_LEMMAS:
             return "future"
         if verb.tag_ in ("VBD", "VBN"):
             return "past"
-        if verb.tag_ in ("VBZ", "VBP") and sent.text.rstrip().endswith("?"):
-            return None
         return None
 
     def _status(self, tense: Tense, sent: Span, date: DateMention | None) -> str:
@@ -750,107 +783,113 @@ class Extractor:
             node = node.head
         return None
 
-    def _subject_of(self, verb: Token) -> list[Token]:
+    def _subject_of(self, verb: Token) -> list[PartyRef]:
+        """The parties of the clause's subject, climbing out of "after speaking", "and meeting"."""
         node = verb
-        for _ in range(5):
+        for _ in range(6):
             subjects = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
             if subjects:
-                return self._with_conjuncts(subjects[0])
-            if node.dep_ in ("conj", "xcomp", "advcl", "pcomp", "relcl") and node.head is not node:
-                node = node.head
-                if node.dep_ == "pobj":
-                    node = node.head.head
-            else:
+                return self._parties_in(subjects[0].left_edge, subjects[0].right_edge)
+            if node.head is node:
                 break
+            node = node.head
         return []
 
-    @staticmethod
-    def _with_conjuncts(token: Token) -> list[Token]:
-        out = [token]
-        for c in token.children:
-            if c.dep_ == "conj":
-                out += Extractor._with_conjuncts(c)
-            elif c.dep_ == "appos":
-                continue
-        return out
-
-    def _party(self, token: Token) -> PartyRef:
-        """The phrase a participant token heads, classified for kg.resolve."""
-        if token.pos_ == "PRON":
-            return PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun")
-        left = token.left_edge.i
-        # conjuncts are separate parties: stop the phrase before the first coordinated one
-        right = token.i
-        for t in token.subtree:
-            if t.i > token.i and t.dep_ in ("cc", "conj") and t.head is token:
-                break
-            if t.i > token.i and not (t.dep_ == "punct" and t.text == ","):
-                right = t.i
-        span = self.doc[left : right + 1]
-        lower = token.lower_
-        if lower in ("counterpart", "counterparts"):
-            states = tuple(
-                self.gaz_spans[t.i][2] for t in span
-                if t.i in self.gaz_spans and self.gaz_spans[t.i][1] == "demonym"
-            )
-            return PartyRef(span.text, span.start_char, span.end_char, "counterpart", states)
-        has_name = any(
-            p.start < span.end_char and span.start_char < p.end for p in self.persons
-        ) or any(o.start < span.end_char and span.start_char < o.end for o in self.orgs)
-        kind = "name" if has_name else "description"
-        return PartyRef(span.text, span.start_char, span.end_char, kind)
-
-    def _objects(self, head: Token, preps: tuple[str, ...]) -> list[Token]:
-        out: list[Token] = []
+    def _objects(self, head: Token, preps: tuple[str, ...]) -> list[PartyRef]:
+        out: list[PartyRef] = []
         for child in head.children:
             if child.dep_ == "prep" and child.lower_ in preps:
-                for obj in child.children:
-                    if obj.dep_ == "pobj":
-                        out += self._with_conjuncts(obj)
+                out += self._parties_in(child, self._list_end(child.right_edge))
         return out
+
+    def _list_end(self, last: Token) -> Token:
+        """Stretch a phrase over a list the parser cut short: "with A, French officials, B and C"."""
+        sent_end = last.sent.end
+        j = last.i
+        while j + 1 < sent_end:
+            t = self.doc[j + 1]
+            if t.pos_ in ("VERB", "AUX") or t.text in (".", ";", ":", "(") or t.lower_ in _LIST_STOPS:
+                break
+            j += 1
+        while j > last.i and self.doc[j].is_punct:
+            j -= 1
+        return self.doc[j]
+
+    def _parties_in(self, first: Token, last: Token) -> list[PartyRef]:
+        """Every party named between two tokens, in reading order.
+
+        Reading the mentions in a stretch, rather than the parse's coordination, keeps long
+        lists ("A, French officials, B and C") whole.
+        """
+        lo, hi = first.idx, last.idx + len(last.text)
+        text = self.doc.text
+        refs: list[PartyRef] = []
+        covered: list[tuple[int, int]] = []
+        for p in self.persons:
+            if lo <= p.start < hi:
+                refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
+                covered.append((p.phrase_start if p.phrase_start >= 0 else p.start, p.end))
+        for d in self.descriptions:
+            if lo <= d.start and d.end <= hi and not _overlaps(d.start, d.end, covered):
+                refs.append(PartyRef(text[d.start : d.end], d.start, d.end, "description"))
+                covered.append((d.start, d.end))
+        for o in self.orgs:
+            if lo <= o.start < hi and o.end > o.start and not _overlaps(o.start, o.end, covered):
+                refs.append(PartyRef(o.surface, o.start, o.end, "name"))
+                covered.append((o.start, o.end))
+        for token in self.doc[first.i : last.i + 1]:
+            if _overlaps(token.idx, token.idx + 1, covered):
+                continue
+            if token.lower_ in ("he", "she", "him", "her") and token.pos_ == "PRON":
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
+            elif token.lower_ in ("counterpart", "counterparts"):
+                states = tuple(
+                    self.gaz_spans[t.i][2]
+                    for t in token.subtree
+                    if t.i in self.gaz_spans and self.gaz_spans[t.i][1] == "demonym"
+                )
+                refs.append(
+                    PartyRef(token.text, token.idx, token.idx + len(token.text), "counterpart", states)
+                )
+        return sorted(refs, key=lambda r: r.start)
 
     def _meeting_from_verb(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
         lemma = verb.lemma_.lower()
-        if lemma in ("hold", "have"):
+        if lemma in ("hold", "have", "visit"):
             # "hold talks", "had a telephone conversation": the noun carries the event
             return None
-        direct = lemma in ("meet", "brief", "inform", "receive", "host", "phone", "call")
         others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
-        if direct:
-            others += [c for c in verb.children if c.dep_ == "dobj"]
-            others = [o for c in others for o in self._with_conjuncts(c)] if direct else others
-        if lemma in ("chair", "co-chair"):
-            agents = [o for c in verb.children if c.dep_ == "agent"
-                      for o in c.children if o.dep_ == "pobj"]
-            parties = [self._party(t) for a in agents for t in self._with_conjuncts(a)]
+        if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "call"):
+            for child in verb.children:
+                if child.dep_ == "dobj":
+                    others += self._parties_in(child.left_edge, child.right_edge)
+        if lemma in self.trig["joint_verbs"]:
+            agents = [c for c in verb.children if c.dep_ == "agent"]
+            parties = [r for a in agents for r in self._parties_in(a, a.right_edge)]
             if len(parties) < 2:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
-        if not others or lemma == "visit":
+        if not others:
             return None
-        subjects = self._subject_of(verb)
-        return self._meeting(verb, verb, sent, sentence, subjects, others, joint=False)
+        return self._meeting(verb, verb, sent, sentence, self._subject_of(verb), others, joint=False)
 
     def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
-        lower = noun.lower_
         verb = self._governing_verb(noun)
         between = self._objects(noun, ("between",))
         others = self._objects(noun, ("with",))
         if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
             others += self._objects(verb, ("with",))
-        if lower in ("talks", "negotiations") and self._round_cue(noun) and not others:
+        if noun.lower_ in ("talks", "negotiations") and self._round_cue(noun) and not others:
             return self._round(noun, sent, sentence)
         if between:
-            if noun.dep_ in ("nsubj",) and verb is not None and verb.lemma_ == "be":
+            if noun.dep_ == "nsubj" and verb is not None and verb.lemma_ == "be":
                 return None  # "direct talks between A and B would be a breakthrough"
-            return self._meeting(noun, verb, sent, sentence, [], [self._party(t) for t in between],
-                                 joint=True)
+            return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
             return None
         subjects = self._subject_of(verb) if verb is not None else []
-        of = self._objects(noun, ("of",))
-        if not subjects and of:
-            subjects = of
+        if not subjects:
+            subjects = self._objects(noun, ("of",))
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
         return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
@@ -861,21 +900,22 @@ class Extractor:
         verb: Token | None,
         sent: Span,
         sentence: int,
-        subjects: list[Token] | list[PartyRef],
-        others: list[Token] | list[PartyRef],
+        subject_refs: list[PartyRef],
+        other_refs: list[PartyRef],
         *,
         joint: bool,
     ) -> EventMention:
-        subject_refs = [s if isinstance(s, PartyRef) else self._party(s) for s in subjects]
-        other_refs = [o if isinstance(o, PartyRef) else self._party(o) for o in others]
-        tense = self._tense(verb, sent)
+        other_refs = [o for o in other_refs if o not in subject_refs]
+        tense = self._tense(verb)
         date = self._date_for(trigger, sent, tense)
         if joint or not subject_refs:
             groups = [subject_refs + other_refs]
         else:
             groups = [subject_refs + [o] for o in other_refs]
         scope = verb if verb is not None else trigger
-        place = self.place_in(self.doc[scope.left_edge.i : scope.right_edge.i + 1])
+        place = self.place_in(self.doc[scope.left_edge.i : scope.right_edge.i + 1]) or self._dateline(
+            sentence
+        )
         if place is None and scope.dep_ == "relcl":
             place = self.place_in(scope.head)
         if place is None and verb is not None and verb.head.dep_ == "relcl":
@@ -904,7 +944,7 @@ class Extractor:
         if noun.head.lower_ in self.gaz.title_heads or noun.dep_ == "compound":
             return None
         verb = self._governing_verb(noun)
-        tense = self._tense(verb, sent)
+        tense = self._tense(verb)
         date = self._date_for(noun, sent, tense)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
@@ -927,7 +967,7 @@ class Extractor:
             end=noun.idx + len(noun.text),
             date=date,
             date_role=role,
-            place=self.place_in(scope),
+            place=self.place_in(scope) or self._dateline(sentence),
             status=status,
             number=self._ordinal(noun),
             process=self._process(sent.text, noun),
@@ -941,6 +981,10 @@ class Extractor:
                 return name
         subtree = " ".join(t.text for t in noun.subtree)
         return None if noun.lower_ in ("round",) else subtree
+
+
+def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s < end and start < e for s, e in spans)
 
 
 def ordinal_value(word: str) -> int | None:
