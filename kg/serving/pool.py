@@ -94,6 +94,11 @@ class WorkerPool:
         self._spawning: set[asyncio.Task[None]] = set()
         self.restarts = 0
 
+    @property
+    def pids(self) -> set[int]:
+        """The process ids of the live workers."""
+        return {w.proc.pid for w in self._all}
+
     async def start(self) -> None:
         workers = await asyncio.gather(
             *(_Process.start(self.store, self.writable) for _ in range(self.size)),

@@ -100,7 +100,7 @@ def point_at(text: str, message: str) -> str:
     if not match:
         return summary
     line_no, column = int(match.group(1)), int(match.group(2))
-    lines = text.splitlines() or [""]
+    lines = text.split("\n")
     if not 1 <= line_no <= len(lines):
         return summary
     line = lines[line_no - 1]
