@@ -121,8 +121,9 @@ class Worker:
             result = self.store.query(req["query"], **kwargs)
         except SyntaxError as exc:
             return {"status": 400, "syntax": str(exc)}, b""
-        except ValueError as exc:
-            return error(400, f"invalid query: {exc}")
+        except (ValueError, RuntimeError) as exc:
+            # e.g. a parameter bound to a variable the query does not project
+            return error(400, f"the query cannot run: {exc}")
         if isinstance(result, ox.QueryBoolean):
             form = "boolean"
         elif isinstance(result, ox.QuerySolutions):
