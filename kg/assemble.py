@@ -149,8 +149,12 @@ def assemble(facts: ArticleFacts, base: str = DEFAULT_BASE) -> Graph:
         g.add((node, RDFS.label, Literal(_meeting_label(meeting))))
         event_common(node, meeting)
 
+    minted: set[URIRef] = set()
     for index, rnd in enumerate(facts.rounds, 1):
         node = iris.round(rnd, article.id, index)
+        if node in minted:  # two rounds of one series on the same date: keep them apart
+            node = URIRef(f"{node}-{article.id}-{index}")
+        minted.add(node)
         process = iris.process(rnd.process or "talks")
         g.add((process, RDF.type, DKG.NegotiationProcess))
         g.add((process, RDFS.label, Literal(rnd.process or "talks")))

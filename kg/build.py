@@ -17,7 +17,6 @@ from typing import Literal
 
 from rdflib import Graph
 
-from kg import __version__
 from kg.articles import Article, ArticleError, iter_files, read_path
 from kg.assemble import assemble
 from kg.mentions import extract
@@ -26,7 +25,7 @@ from kg.resolve import resolve
 from kg.store import GraphStore
 from kg.validate import Violation, validate_graph
 
-Outcome = Literal["built", "unchanged", "invalid"]
+Outcome = Literal["built", "unchanged", "invalid", "failed"]
 
 
 @dataclass
@@ -35,6 +34,7 @@ class ArticleResult:
     outcome: Outcome
     triples: int = 0
     violations: list[Violation] = field(default_factory=list)
+    error: str | None = None
 
 
 @dataclass
@@ -44,7 +44,7 @@ class BuildReport:
 
     @property
     def ok(self) -> bool:
-        return not self.errors and all(r.outcome != "invalid" for r in self.results)
+        return not self.errors and all(r.outcome in ("built", "unchanged") for r in self.results)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -101,7 +101,14 @@ def build(
         if known.get(graph_iri) == _fingerprint(article):
             result = ArticleResult(article, "unchanged")
         else:
-            graph = article_graph(article, base)
+            try:
+                graph = article_graph(article, base)
+            except Exception as exc:  # a bug must not cost the rest of the batch
+                result = ArticleResult(article, "failed", error=f"{type(exc).__name__}: {exc}")
+                report.results.append(result)
+                if progress:
+                    progress(result)
+                continue
             violations = [v for v in validate_graph(graph) if v.severity == "Violation"]
             result = ArticleResult(article, "invalid" if violations else "built", len(graph), violations)
             if not violations or keep_invalid:
@@ -116,5 +123,3 @@ def build(
 def _fingerprint(article: Article) -> str:
     return article.content_hash
 
-
-__all__ = ["ArticleResult", "BuildReport", "__version__", "article_graph", "build", "read_articles"]

@@ -125,11 +125,19 @@ def build(
             )
             for v in result.violations[:10]:
                 click.echo(f"  {v.describe()}", err=True)
+        elif result.outcome == "failed":
+            click.secho(
+                f"failed: {result.article.source_file}: could not be read ({result.error}); "
+                "nothing stored for it; please report this with the file",
+                fg="red",
+                err=True,
+            )
         elif not quiet and result.outcome == "built":
             click.echo(f"built {result.article.id}: {result.triples} triples")
     summary = (
         f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
-        f"{report.count('invalid')} invalid, {len(report.errors)} unreadable; "
+        f"{report.count('invalid')} invalid, {report.count('failed')} failed, "
+        f"{len(report.errors)} unreadable; "
         f"store {gs.path} now holds {len(gs)} quads"
     )
     click.echo(summary, err=not report.ok)

@@ -49,6 +49,13 @@ _LIST_STOPS = {
     "to", "for", "from", "about", "during", "since", "by", "but", "as", "because",
 }
 _FUTURE_LEMMAS = {"schedule", "plan", "expect", "due", "set", "suppose", "intend", "prepare"}
+_CRISIS_WORDS = {"crisis", "conflict", "war", "issue", "settlement", "question", "problem", "situation"}
+_HONORIFIC_NAME = re.compile(r"\b(?:the\s+)?(?:Hon\.?|H\.E\.|His Excellency|Her Excellency)\s+")
+# verbs whose subject takes part in the talks they govern ("held talks", "had a call")
+_LIGHT_VERBS = {
+    "hold", "have", "conduct", "attend", "begin", "start", "open", "continue", "resume",
+    "host", "chair", "co-chair", "join", "take", "be", "arrange", "end", "conclude",
+}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
 _ACRONYM_DEF = re.compile(r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
                           r"[A-Z][\w\-]*)\s+\(([A-Z][A-Za-z0-9+/&]{1,10})\)")
@@ -376,6 +383,11 @@ class Extractor:
                     if not affiliation and prev in ("and", ",") and inherited:
                         affiliation = inherited
                     title = doc[t_start:t_end].text
+                    of_state = re.match(r"\s+of\s+(?:the\s+)?", doc.text[end:limit])
+                    if of_state and not affiliation:
+                        after = doc.char_span(end + of_state.end(), limit, alignment_mode="expand")
+                        if after is not None and after.start in self.gaz_spans:
+                            affiliation = self.gaz_spans[after.start][2]
                     self._add_person(
                         start, end, name, self.sentence_of(doc[i]),
                         title=title, affiliation=affiliation, affiliation_of=of_person,
@@ -407,6 +419,7 @@ class Extractor:
                 title, affiliation = after
             self._add_person(start, end, name, self.sentence_of(ent[0]),
                              title=title, affiliation=affiliation)
+        self._honorific_names()
         self._speaker_labels()
         self._name_title_lines()
         self._surname_mentions()
@@ -451,6 +464,20 @@ class Extractor:
             if parsed and parsed[0] <= j + 3:
                 return doc[parsed[0] : parsed[1]].text, parsed[2]
         return None
+
+    def _honorific_names(self) -> None:
+        """ "the Hon Julie Bishop MP, Minister for Foreign Affairs": an honorific marks a name."""
+        for m in _HONORIFIC_NAME.finditer(self.doc.text):
+            found = self._name_at(m.end(), min(len(self.doc.text), m.end() + 80))
+            if not found or not self._is_real_name(found[2]):
+                continue
+            span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
+            if span is None:
+                continue
+            titled = self._appositive_title(span)
+            title, affiliation = titled if titled else (None, None)
+            self._add_person(found[0], found[1], found[2], self.sentence_of(span[0]),
+                             title=title, affiliation=affiliation)
 
     def _speaker_labels(self) -> None:
         """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""
@@ -526,11 +553,13 @@ class Extractor:
                 if entry.kind == "state" and self._is_locative(span):
                     self._add_place(span.text, span.start_char, span.end_char, sent)
                     continue
-                if entry.kind == "state" and self._inside_title(span):
+                if entry.kind == "state" and (
+                    self._inside_title(span) or self._is_modifier(span) or self._is_topic(span)
+                ):
                     continue
                 self._add_org(canonical, span, entry.kind)
             elif label == "capital":
-                if not self._is_locative(span) and span.root.dep_ != "compound":
+                if self._is_actor(span):
                     demonym = self.gaz.demonym_of.get(canonical)
                     if demonym and re.search(r"\bopposition\b", doc.text):
                         self._add_org(f"{demonym} government", span, "party")
@@ -588,12 +617,24 @@ class Extractor:
             "travel", "fly", "go", "visit", "trip", "return", "come", "welcome"
         )
 
+    @staticmethod
+    def _is_topic(span: Span) -> bool:
+        # "negotiations on Syria": what the talks are about, not a party to them
+        root = span.root
+        return root.dep_ == "pobj" and root.head.lower_ in ("on", "about", "over", "regarding")
+
+    def _is_modifier(self, span: Span) -> bool:
+        root = span.root
+        return root.dep_ == "compound" and root.head.lemma_ in _CRISIS_WORDS
+
     def _is_actor(self, span: Span) -> bool:
         head = span.root
         if head.dep_ in ("nsubj", "nsubjpass", "poss"):
             return True
         if head.dep_ == "pobj" and head.head.lower_ in ("between", "with", "from"):
             return True
+        if head.dep_ == "pobj" and head.head.lower_ == "of":
+            return head.head.head.lemma_ in ("representative", "delegation", "leader", "envoy", "side")
         return head.dep_ == "conj" and head.head.dep_ in ("nsubj", "nsubjpass")
 
     def _inside_title(self, span: Span) -> bool:
@@ -641,7 +682,7 @@ class Extractor:
         heads = set(self.trig["org_heads"])
         for m in _ACRONYM_DEF.finditer(self.doc.text):
             full, acronym = m.group(1), m.group(2)
-            full = re.sub(r"^(?:The|the)\s+", "", full)
+            full = re.sub(r"^(?:[A-Z][a-z]+ing\s+)?(?:The|the)\s+", "", full)
             if full.split()[-1] not in heads or full in self.gaz.orgs:
                 continue
             span = self.doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
@@ -660,7 +701,7 @@ class Extractor:
             if ent.label_ != "ORG":
                 continue
             words = [t for t in ent if t.text not in ("'s", "’s")]
-            while words and words[0].lower_ == "the":
+            while words and (words[0].lower_ == "the" or words[0].pos_ != "PROPN"):
                 words.pop(0)
             if not words or words[-1].text not in heads or any(t.text in events for t in words):
                 continue
@@ -762,14 +803,15 @@ class Extractor:
         return "held"
 
     def _date_for(self, anchor: Token, sent: Span, tense: Tense) -> DateMention | None:
+        """The date closest to the event's words, preferring one inside its clause."""
         dates = find_dates(sent.text, self.article.date, tense)
-        if not dates:
+        if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
-        if any(m in sent.text for m in ("supposed to", "Initially", "originally")):
-            return None
+        clause = self._governing_verb(anchor) or anchor
+        lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx - sent.start_char
 
-        def distance(d: DateMention) -> int:
-            return abs(sent.start_char + d.start - anchor.idx)
+        def distance(d: DateMention) -> tuple[bool, int]:
+            return (not (lo <= d.start <= hi), abs(sent.start_char + d.start - anchor.idx))
 
         return min(dates, key=distance)
 
@@ -801,6 +843,17 @@ class Extractor:
             if child.dep_ == "prep" and child.lower_ in preps:
                 out += self._parties_in(child, self._list_end(child.right_edge))
         return out
+
+    def _qualifies_person(self, org: OrgMention) -> bool:
+        """ "President Zelenskyy of Ukraine", "the Russian Federation Vladimir Putin"."""
+        text = self.doc.text
+        for p in self.persons:
+            between = text[p.end : org.start] if p.end <= org.start else text[org.end : p.start]
+            if re.fullmatch(r"\s+of\s+(?:the\s+)?", between) and p.end <= org.start:
+                return True
+            if re.fullmatch(r"\s*", between) and org.end <= p.start:
+                return True
+        return False
 
     def _list_end(self, last: Token) -> Token:
         """Stretch a phrase over a list the parser cut short: "with A, French officials, B and C"."""
@@ -834,7 +887,8 @@ class Extractor:
                 refs.append(PartyRef(text[d.start : d.end], d.start, d.end, "description"))
                 covered.append((d.start, d.end))
         for o in self.orgs:
-            if lo <= o.start < hi and o.end > o.start and not _overlaps(o.start, o.end, covered):
+            if lo <= o.start < hi and o.end > o.start and not _overlaps(o.start, o.end, covered) \
+                    and not self._qualifies_person(o):
                 refs.append(PartyRef(o.surface, o.start, o.end, "name"))
                 covered.append((o.start, o.end))
         for token in self.doc[first.i : last.i + 1]:
@@ -887,9 +941,12 @@ class Extractor:
             return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
             return None
-        subjects = self._subject_of(verb) if verb is not None else []
+        light = verb is not None and verb.lemma_.lower() in _LIGHT_VERBS
+        subjects = self._subject_of(verb) if light else []
         if not subjects:
             subjects = self._objects(noun, ("of",))
+        if not subjects:
+            return None
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
         return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
@@ -941,7 +998,10 @@ class Extractor:
         )
 
     def _round(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
-        if noun.head.lower_ in self.gaz.title_heads or noun.dep_ == "compound":
+        in_title = any(0 <= p.phrase_start <= noun.idx < p.start for p in self.persons) or any(
+            d.start <= noun.idx < d.end for d in self.descriptions
+        )
+        if in_title or noun.dep_ == "compound":
             return None
         verb = self._governing_verb(noun)
         tense = self._tense(verb)
@@ -975,12 +1035,23 @@ class Extractor:
         )
 
     def _process(self, sentence_text: str, noun: Token) -> str | None:
+        """A known negotiation process the sentence names, else the series' own name."""
         lower = sentence_text.lower()
         for name, cues in self.gaz.processes:
             if any(cue in lower for cue in cues):
                 return name
-        subtree = " ".join(t.text for t in noun.subtree)
-        return None if noun.lower_ in ("round",) else subtree
+        if noun.lower_ == "round":
+            series = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
+            objects = [o for o in series.children if o.dep_ == "pobj"] if series else []
+            if not objects:
+                return None
+            noun = objects[0]
+        words = [
+            t.text for t in noun.lefts
+            if t.dep_ in ("compound", "amod", "nmod", "npadvmod", "punct")
+            and not ordinal_value(t.text) and t.text.strip()
+        ]
+        return " ".join([*words, noun.text]).replace(" - ", "-").strip("- ")
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

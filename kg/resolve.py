@@ -6,6 +6,7 @@ counterpart"); facts go out keyed by canonical names, which kg.assemble turns in
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -225,12 +226,18 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
 
 
 def _rounds(mentions: Mentions) -> list[Event]:
+    """Round mentions merged into rounds: by number, by "next"/"previous", by date."""
     ems = [e for e in mentions.events if e.kind == "round"]
-    named = Counter(e.process for e in ems if e.process and e.process in _known_processes())
-    default = named.most_common(1)[0][0] if named else None
+    known = {name for name, _ in load().processes}
+    named = Counter(e.process for e in ems if e.process in known)
+    talks = [e.process for e in ems if e.process and e.process not in known and _is_talks(e.process)]
+    # one article usually follows one series: generic "peace talks" are that series
+    default = named.most_common(1)[0][0] if named else (talks[0] if talks else None)
     rounds: list[Event] = []
     for em in ems:
-        process = em.process if em.process in _known_processes() else default or em.process
+        process = em.process
+        if process is None or process not in known and _is_talks(process):
+            process = default or process
         target = _merge_target(rounds, em, process)
         if target is None:
             target = Event("round", [], process=process, number=em.number, status=em.status)
@@ -239,14 +246,21 @@ def _rounds(mentions: Mentions) -> list[Event]:
     return [r for r in rounds if r.process]
 
 
-def _known_processes() -> set[str]:
-    return {name for name, _ in load().processes}
+def _is_talks(process: str) -> bool:
+    return process.lower().split()[-1] in ("talks", "negotiations", "consultations")
+
+
+def _series_key(process: str | None) -> frozenset[str]:
+    # "Australia - Papua New Guinea Forum" and "Papua New Guinea - Australia Forum" are one
+    return frozenset(w for w in re.split(r"[^a-z0-9]+", (process or "").lower()) if w)
 
 
 def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
-    same = [r for r in rounds if r.process == process]
+    same = [r for r in rounds if _series_key(r.process) == _series_key(process)]
     if em.number is not None:
-        return next((r for r in same if r.number == em.number), None)
+        return next((r for r in same if r.number in (em.number, None) and r.start is None), None) \
+            if not any(r.number == em.number for r in same) \
+            else next(r for r in same if r.number == em.number)
     if em.order == "later":
         planned = [r for r in same if r.status == "planned"]
         return planned[-1] if planned else None
@@ -254,9 +268,9 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         held = [r for r in same if r.status == "held" and r.number is not None]
         return held[-1] if held else None
     for r in reversed(same):
-        if em.date is None or r.start is None or r.start.literal() == em.date.value.literal():
-            if em.status == r.status or em.date is None:
-                return r
+        undated = r.start is None and r.end is None
+        if em.date is None or undated or r.start and r.start.literal() == em.date.value.literal():
+            return r
     return None
 
 
@@ -265,8 +279,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
     target.place = target.place or em.place
     if em.number is not None:
         target.number = em.number
-    if em.status != "held" or target.status == "held" and em.date is not None:
-        target.status = em.status if em.date is not None or target.status == "held" else target.status
+    if em.date is not None or em.status != "held":
+        target.status = em.status
     if em.date is None:
         return
     if em.date_role == "end":
