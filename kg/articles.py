@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -145,7 +145,9 @@ def _read_text(content: str, path: Path, default_date: date | None) -> Article |
     return _make_article(name, _article_id(path), text, meta, default_date)
 
 
-def _read_json(content: str, path: Path, default_date: date | None) -> Iterator[Article | ArticleError]:
+def _read_json(
+    content: str, path: Path, default_date: date | None
+) -> Iterator[Article | ArticleError]:
     try:
         data = json.loads(content)
     except json.JSONDecodeError as exc:
@@ -162,7 +164,9 @@ def _read_json(content: str, path: Path, default_date: date | None) -> Iterator[
         yield _from_record(record, path, index, f"{path} record {i + 1}", default_date)
 
 
-def _read_jsonl(content: str, path: Path, default_date: date | None) -> Iterator[Article | ArticleError]:
+def _read_jsonl(
+    content: str, path: Path, default_date: date | None
+) -> Iterator[Article | ArticleError]:
     for lineno, line in enumerate(content.splitlines(), 1):
         if not line.strip():
             continue

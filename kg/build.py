@@ -73,7 +73,7 @@ def read_articles(
                     ArticleError(
                         item.source_file,
                         f"has the same article id '{item.id}' as {seen[item.id]}; "
-                        "rename one of the files (or give the records distinct \"id\" fields)",
+                        'rename one of the files (or give the records distinct "id" fields)',
                     )
                 )
             else:
@@ -110,7 +110,9 @@ def build(
                     progress(result)
                 continue
             violations = [v for v in validate_graph(graph) if v.severity == "Violation"]
-            result = ArticleResult(article, "invalid" if violations else "built", len(graph), violations)
+            result = ArticleResult(
+                article, "invalid" if violations else "built", len(graph), violations
+            )
             if not violations or keep_invalid:
                 store.replace_article(graph)
         report.results.append(result)
@@ -122,4 +124,3 @@ def build(
 
 def _fingerprint(article: Article) -> str:
     return article.content_hash
-

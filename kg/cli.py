@@ -18,15 +18,8 @@ from kg.queries import (
     load_canned,
     run_select,
 )
-from kg.store import GraphStore, StoreError, default_store_path
-
-EXPORT_FORMATS = {
-    "turtle": "turtle",
-    "trig": "trig",
-    "nquads": "nquads",
-    "ntriples": "nt",
-    "jsonld": "json-ld",
-}
+from kg.serve import serve_command
+from kg.store import EXPORT_FORMATS, GraphStore, StoreError, default_store_path
 
 store_option = click.option(
     "--store",
@@ -68,10 +61,21 @@ def main() -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @store_option
-@click.option("--date", "default_date", callback=_parse_date, help="Date (YYYY-MM-DD) for articles that give none.")
-@click.option("--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of the entities minted.")
+@click.option(
+    "--date",
+    "default_date",
+    callback=_parse_date,
+    help="Date (YYYY-MM-DD) for articles that give none.",
+)
+@click.option(
+    "--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of the entities minted."
+)
 @click.option("--force", is_flag=True, help="Rebuild articles even when they have not changed.")
-@click.option("--keep-invalid", is_flag=True, help="Store article graphs that break the SHACL shapes (reported all the same).")
+@click.option(
+    "--keep-invalid",
+    is_flag=True,
+    help="Store article graphs that break the SHACL shapes (reported all the same).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def build(
     paths: tuple[Path, ...],
@@ -134,11 +138,13 @@ def build(
             )
         elif not quiet and result.outcome == "built":
             click.echo(f"built {result.article.id}: {result.triples} triples")
+    size = len(gs)
+    gs.close()
     summary = (
         f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
         f"{report.count('invalid')} invalid, {report.count('failed')} failed, "
         f"{len(report.errors)} unreadable; "
-        f"store {gs.path} now holds {len(gs)} quads"
+        f"store {gs.path} now holds {size} quads"
     )
     click.echo(summary, err=not report.ok)
     if not report.ok:
@@ -176,12 +182,18 @@ def validate(store: Path | None) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(sorted(EXPORT_FORMATS)),
+    type=click.Choice(list(EXPORT_FORMATS)),
     default="turtle",
     show_default=True,
-    help="turtle and ntriples give the merged graph; trig, nquads and jsonld keep one graph per article.",
+    help="turtle and ntriples give the merged graph; "
+    "trig, nquads and jsonld keep one graph per article.",
 )
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default: standard output).")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: standard output).",
+)
 def export(store: Path | None, fmt: str, output: Path | None) -> None:
     """Export the graph for other triple stores.
 
@@ -190,42 +202,35 @@ def export(store: Path | None, fmt: str, output: Path | None) -> None:
       kg export --format turtle --output graph.ttl
       kg export --format nquads -o graph.nq
     """
-    import pyoxigraph as ox
-
     gs = _open(store, read_only=True)
-    formats = {
-        "turtle": ox.RdfFormat.TURTLE,
-        "ntriples": ox.RdfFormat.N_TRIPLES,
-        "trig": ox.RdfFormat.TRIG,
-        "nquads": ox.RdfFormat.N_QUADS,
-    }
-    if fmt == "jsonld":
-        data = gs.dataset.serialize(format="json-ld", auto_compact=True)
-    elif fmt in ("turtle", "ntriples"):
-        merged = gs.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-        from kg.namespaces import PREFIXES
-
-        data = ox.serialize(
-            merged,
-            format=formats[fmt],
-            prefixes={k: str(v) for k, v in PREFIXES.items()} if fmt == "turtle" else None,
-        ).decode()
-    else:
-        data = ox.serialize(gs.oxigraph, format=formats[fmt]).decode()
+    data = gs.export(fmt)
     if output:
         tmp = output.with_name(output.name + ".part")
-        tmp.write_text(data, encoding="utf-8")
+        tmp.write_bytes(data)
         tmp.replace(output)
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(data, nl=False)
+        click.echo(data.decode("utf-8"), nl=False)
 
 
 @main.command()
 @click.argument("query_or_file")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json"]), default="table", show_default=True)
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help="A canned query's parameter.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A canned query's parameter.",
+)
 def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, ...]) -> None:
     """Run SPARQL: a canned query's name, a .rq file, or the query text itself.
 
@@ -253,14 +258,19 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
             title = canned.title
         else:
             path = Path(query_or_file)
-            text = path.read_text(encoding="utf-8") if path.suffix == ".rq" or path.is_file() else query_or_file
+            text = (
+                path.read_text(encoding="utf-8")
+                if path.suffix == ".rq" or path.is_file()
+                else query_or_file
+            )
             bindings, title = given, None
     except (QueryError, OSError) as exc:
         raise click.ClickException(str(exc)) from exc
     if "{" not in text:
         names = ", ".join(q.name for q in load_canned())
         raise click.ClickException(
-            f"{query_or_file!r} is neither a canned query, a .rq file nor SPARQL; canned queries: {names}"
+            f"{query_or_file!r} is neither a canned query, a .rq file nor SPARQL; "
+            f"canned queries: {names}"
         )
     gs = _open(store, read_only=True)
     try:
@@ -314,26 +324,28 @@ def stats(store: Path | None) -> None:
           OPTIONAL { ?s a ?class } } GROUP BY ?class"""
     )
     rows = {row["class"].value.rsplit("#", 1)[-1]: int(row["n"].value) for row in counts}
-    for name in ("Article", "Diplomat", "Organisation", "Meeting", "NegotiationRound",
-                 "NegotiationProcess", "Place", "Sentence"):
+    for name in (
+        "Article",
+        "Diplomat",
+        "Organisation",
+        "Meeting",
+        "NegotiationRound",
+        "NegotiationProcess",
+        "Place",
+        "Sentence",
+    ):
         click.echo(f"{name:<20}{rows.get(name, 0):>8}")
     click.echo(f"{'quads':<20}{len(gs):>8}")
 
 
-def _register_optional() -> None:
-    try:
-        from kg.serve import serve_command
-    except ImportError:
-        return
-    main.add_command(serve_command)
-
-
-_register_optional()
-
-
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--date", "default_date", callback=_parse_date, help="Date (YYYY-MM-DD) if the article gives none.")
+@click.option(
+    "--date",
+    "default_date",
+    callback=_parse_date,
+    help="Date (YYYY-MM-DD) if the article gives none.",
+)
 def explain(path: Path, default_date: date | None) -> None:
     """Show, sentence by sentence, what is read from an article and from which words.
 
@@ -353,3 +365,6 @@ def explain(path: Path, default_date: date | None) -> None:
             click.echo(run_explain(item))
     if failed:
         sys.exit(1)
+
+
+main.add_command(serve_command)

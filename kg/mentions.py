@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import pairwise
 from typing import Literal
 
 import spacy
@@ -28,9 +29,28 @@ EventKind = Literal["meeting", "round"]
 _ORDINALS = {
     w: i
     for i, w in enumerate(
-        "first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth "
-        "thirteenth fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth "
-        "twentieth".split(),
+        [
+            "first",
+            "second",
+            "third",
+            "fourth",
+            "fifth",
+            "sixth",
+            "seventh",
+            "eighth",
+            "ninth",
+            "tenth",
+            "eleventh",
+            "twelfth",
+            "thirteenth",
+            "fourteenth",
+            "fifteenth",
+            "sixteenth",
+            "seventeenth",
+            "eighteenth",
+            "nineteenth",
+            "twentieth",
+        ],
         1,
     )
 }
@@ -41,24 +61,84 @@ _NAME_RE = re.compile(
     r"(?:(?:al|el|ad)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*){0,3}"
 )
 _DATE_WORDS = {
-    *"Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split(),
-    *"January February March April May June July August September October November December".split(),
+    *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
+    *[
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
 }
 _LIST_STOPS = {
-    "that", "who", "which", "where", "when", "before", "after", "while", "on", "in", "at",
-    "to", "for", "from", "about", "during", "since", "by", "but", "as", "because",
+    "that",
+    "who",
+    "which",
+    "where",
+    "when",
+    "before",
+    "after",
+    "while",
+    "on",
+    "in",
+    "at",
+    "to",
+    "for",
+    "from",
+    "about",
+    "during",
+    "since",
+    "by",
+    "but",
+    "as",
+    "because",
 }
 _FUTURE_LEMMAS = {"schedule", "plan", "expect", "due", "set", "suppose", "intend", "prepare"}
-_CRISIS_WORDS = {"crisis", "conflict", "war", "issue", "settlement", "question", "problem", "situation"}
+_CRISIS_WORDS = {
+    "crisis",
+    "conflict",
+    "war",
+    "issue",
+    "settlement",
+    "question",
+    "problem",
+    "situation",
+}
 _HONORIFIC_NAME = re.compile(r"\b(?:the\s+)?(?:Hon\.?|H\.E\.|His Excellency|Her Excellency)\s+")
 # verbs whose subject takes part in the talks they govern ("held talks", "had a call")
 _LIGHT_VERBS = {
-    "hold", "have", "conduct", "attend", "begin", "start", "open", "continue", "resume",
-    "host", "chair", "co-chair", "join", "take", "be", "arrange", "end", "conclude",
+    "hold",
+    "have",
+    "conduct",
+    "attend",
+    "begin",
+    "start",
+    "open",
+    "continue",
+    "resume",
+    "host",
+    "chair",
+    "co-chair",
+    "join",
+    "take",
+    "be",
+    "arrange",
+    "end",
+    "conclude",
 }
+_TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
-_ACRONYM_DEF = re.compile(r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
-                          r"[A-Z][\w\-]*)\s+\(([A-Z][A-Za-z0-9+/&]{1,10})\)")
+_ACRONYM_DEF = re.compile(
+    r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
+    r"[A-Z][\w\-]*)\s+\(([A-Z][A-Za-z0-9+/&]{1,10})\)"
+)
 
 
 @dataclass
@@ -233,7 +313,10 @@ class Extractor:
 
     def _gazetteer_spans(self) -> dict[int, tuple[Span, str, str]]:
         """Token index → (span, label, canonical) for the longest gazetteer matches."""
-        spans = [Span(self.doc, start, end, label=match_id) for match_id, start, end in _matcher()(self.doc)]
+        spans = [
+            Span(self.doc, start, end, label=match_id)
+            for match_id, start, end in _matcher()(self.doc)
+        ]
         out: dict[int, tuple[Span, str, str]] = {}
         for span in filter_spans(spans):
             label = span.label_
@@ -295,8 +378,13 @@ class Extractor:
             pp_end = self._title_object(end + 1, stop, doc[end].lower_)
             if pp_end is not None:
                 obj = self.gaz_spans.get(end + 1) or self.gaz_spans.get(end + 2)
-                if doc[end].lower_ == "of" and obj and obj[1] == "org" and obj[0].end == pp_end \
-                        and not affiliation:
+                if (
+                    doc[end].lower_ == "of"
+                    and obj
+                    and obj[1] == "org"
+                    and obj[0].end == pp_end
+                    and not affiliation
+                ):
                     affiliation = obj[2]
                 end = pp_end
         if title_start >= end:
@@ -327,8 +415,10 @@ class Extractor:
     def _name_at(self, char: int, limit: int) -> tuple[int, int, str] | None:
         """A person's name starting at a character offset, honorifics and suffixes removed."""
         text = self.doc.text
-        m = re.match(r"[ \t]*,?[ \t]*(?:(?:the\s+)?(?:Hon\.?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)?",
-                     text[char:limit])
+        m = re.match(
+            r"[ \t]*,?[ \t]*(?:(?:the\s+)?(?:Hon\.?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)?",
+            text[char:limit],
+        )
         start = char + (m.end() if m else 0)
         m = _NAME_RE.match(text, start, limit)
         if not m:
@@ -355,7 +445,9 @@ class Extractor:
         name = re.sub(r"[’']s$", "", " ".join(words))
         return start, start + len(name), name
 
-    def _add_person(self, start: int, end: int, name: str, sentence: int, **facts: str | None) -> None:
+    def _add_person(
+        self, start: int, end: int, name: str, sentence: int, **facts: str | None
+    ) -> None:
         for p in self.persons:
             if p.start < end and start < p.end:
                 for key, value in facts.items():
@@ -389,8 +481,13 @@ class Extractor:
                         if after is not None and after.start in self.gaz_spans:
                             affiliation = self.gaz_spans[after.start][2]
                     self._add_person(
-                        start, end, name, self.sentence_of(doc[i]),
-                        title=title, affiliation=affiliation, affiliation_of=of_person,
+                        start,
+                        end,
+                        name,
+                        self.sentence_of(doc[i]),
+                        title=title,
+                        affiliation=affiliation,
+                        affiliation_of=of_person,
                     )
                     for p in self.persons:
                         if p.start == start:
@@ -401,10 +498,17 @@ class Extractor:
                 else:
                     if i > sent.start - 1 and doc[i].lower_ in ("the", "his", "her"):
                         span = doc[i:t_end]
-                        self.descriptions.append(PersonMention(
-                            "", span.start_char, span.end_char, self.sentence_of(doc[i]),
-                            title=doc[t_start:t_end].text, affiliation=affiliation,
-                            subject=self._is_subject(span)))
+                        self.descriptions.append(
+                            PersonMention(
+                                "",
+                                span.start_char,
+                                span.end_char,
+                                self.sentence_of(doc[i]),
+                                title=doc[t_start:t_end].text,
+                                affiliation=affiliation,
+                                subject=self._is_subject(span),
+                            )
+                        )
                     i = t_end
         for ent in doc.ents:
             if ent.label_ != "PERSON":
@@ -417,8 +521,9 @@ class Extractor:
             after = self._appositive_title(ent)
             if after:
                 title, affiliation = after
-            self._add_person(start, end, name, self.sentence_of(ent[0]),
-                             title=title, affiliation=affiliation)
+            self._add_person(
+                start, end, name, self.sentence_of(ent[0]), title=title, affiliation=affiliation
+            )
         self._honorific_names()
         self._speaker_labels()
         self._name_title_lines()
@@ -476,8 +581,14 @@ class Extractor:
                 continue
             titled = self._appositive_title(span)
             title, affiliation = titled if titled else (None, None)
-            self._add_person(found[0], found[1], found[2], self.sentence_of(span[0]),
-                             title=title, affiliation=affiliation)
+            self._add_person(
+                found[0],
+                found[1],
+                found[2],
+                self.sentence_of(span[0]),
+                title=title,
+                affiliation=affiliation,
+            )
 
     def _speaker_labels(self) -> None:
         """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""
@@ -494,7 +605,7 @@ class Extractor:
         """A name on one line and a bare title on the next (speech and remarks headers)."""
         lines = self.doc.text.split("\n")
         offset = 0
-        for line, nxt in zip(lines, lines[1:]):
+        for line, nxt in pairwise(lines):
             name = line.strip()
             title_words = nxt.strip().lower().split()
             if (
@@ -502,12 +613,15 @@ class Extractor:
                 and 2 <= len(name.split()) <= 4
                 and title_words
                 and title_words[-1] in self.gaz.title_heads | self.gaz.portfolio_words
-                and all(w in self.gaz.title_words | self.gaz.portfolio_words | {"of", "for"}
-                        for w in title_words)
+                and all(
+                    w in self.gaz.title_words | self.gaz.portfolio_words | {"of", "for"}
+                    for w in title_words
+                )
             ):
                 start = offset + line.index(name)
-                self._add_person(start, start + len(name), name, self._sentence_at(start),
-                                 title=nxt.strip())
+                self._add_person(
+                    start, start + len(name), name, self._sentence_at(start), title=nxt.strip()
+                )
             offset += len(line) + 1
 
     def _surname_mentions(self) -> None:
@@ -520,7 +634,9 @@ class Extractor:
                 surnames[" ".join(words[cut:])] = p.name
                 surnames[words[-1]] = p.name
         for surname, full in sorted(surnames.items(), key=lambda kv: -len(kv[0])):
-            pattern = re.compile(rf"(?<![\w-]){re.escape(surname)}(?![\w-])", re.I if surname[0].islower() else 0)
+            pattern = re.compile(
+                rf"(?<![\w-]){re.escape(surname)}(?![\w-])", re.I if surname[0].islower() else 0
+            )
             for m in pattern.finditer(self.doc.text):
                 if any(p.start <= m.start() < p.end for p in self.persons):
                     continue
@@ -544,7 +660,7 @@ class Extractor:
         def in_person(a: int, b: int) -> bool:
             return any(s < b and a < e for s, e in person_chars)
 
-        for start, (span, label, canonical) in sorted(self.gaz_spans.items()):
+        for _, (span, label, canonical) in sorted(self.gaz_spans.items()):
             if in_person(span.start_char, span.end_char):
                 continue
             sent = self.sentence_of(span[0])
@@ -571,7 +687,7 @@ class Extractor:
                 nxt = doc[span.end] if span.end < len(doc) else None
                 if nxt is None:
                     continue
-                if nxt.text == "-" or span.start > 0 and doc[span.start - 1].text == "-":
+                if nxt.text == "-" or (span.start > 0 and doc[span.start - 1].text == "-"):
                     # "Russian-Turkish-Iranian agreements": the states act together
                     self._add_org(canonical, span, "state")
                 elif nxt.lower_ == "side":
@@ -579,10 +695,16 @@ class Extractor:
                 elif nxt.lower_ in ("government", "opposition", "authorities"):
                     kind = "opposition" if nxt.lower_ == "opposition" else "government"
                     self._add_org(f"{span.text} {kind}", doc[span.start : span.end + 1], "party")
-                elif nxt.lower_ in ("foreign", "defense", "defence") and span.end + 1 < len(doc) \
-                        and doc[span.end + 1].lower_ in ("ministry",):
-                    self._add_org(f"{nxt.text} Ministry of {canonical}",
-                                  doc[span.start : span.end + 2], "ministry")
+                elif (
+                    nxt.lower_ in ("foreign", "defense", "defence")
+                    and span.end + 1 < len(doc)
+                    and doc[span.end + 1].lower_ in ("ministry",)
+                ):
+                    self._add_org(
+                        f"{nxt.text} Ministry of {canonical}",
+                        doc[span.start : span.end + 2],
+                        "ministry",
+                    )
         self._possessive_bodies()
         self._bare_opposition()
         self._acronym_definitions()
@@ -593,14 +715,23 @@ class Extractor:
             name = entry.name if entry else agency
             self.orgs.append(OrgMention(name, agency, 0, 0, 1, "agency"))
         for m in re.finditer(r"\b([A-Z][\w\-]+)\s+news agency", doc.text):
-            self.orgs.append(OrgMention(m.group(1), m.group(0), m.start(), m.end(),
-                                        self._sentence_at(m.start()), "agency"))
+            self.orgs.append(
+                OrgMention(
+                    m.group(1),
+                    m.group(0),
+                    m.start(),
+                    m.end(),
+                    self._sentence_at(m.start()),
+                    "agency",
+                )
+            )
         self.orgs.sort(key=lambda o: o.start)
 
     def _add_org(self, name: str, span: Span, kind: str) -> None:
         self.orgs.append(
-            OrgMention(name, span.text, span.start_char, span.end_char,
-                       self.sentence_of(span[0]), kind)
+            OrgMention(
+                name, span.text, span.start_char, span.end_char, self.sentence_of(span[0]), kind
+            )
         )
 
     def _add_place(self, name: str, start: int, end: int, sentence: int) -> None:
@@ -608,13 +739,23 @@ class Extractor:
 
     def _is_locative(self, span: Span) -> bool:
         head = span.root
-        if head.dep_ == "pobj" and head.head.lower_ in ("in", "at", "inside", "across", "near",
-                                                          "throughout", "into"):
+        if head.dep_ == "pobj" and head.head.lower_ in (
+            "in",
+            "at",
+            "inside",
+            "across",
+            "near",
+            "throughout",
+            "into",
+        ):
             return head.head.head.lemma_ not in ("attack", "strike", "sanction", "pressure")
         if head.dep_ == "dobj" and head.head.lemma_ in ("visit", "leave", "reach"):
             return True
-        return head.dep_ == "pobj" and head.head.lower_ == "to" and head.head.head.lemma_ in (
-            "travel", "fly", "go", "visit", "trip", "return", "come", "welcome"
+        return (
+            head.dep_ == "pobj"
+            and head.head.lower_ == "to"
+            and head.head.head.lemma_
+            in ("travel", "fly", "go", "visit", "trip", "return", "come", "welcome")
         )
 
     @staticmethod
@@ -634,14 +775,24 @@ class Extractor:
         if head.dep_ == "pobj" and head.head.lower_ in ("between", "with", "from"):
             return True
         if head.dep_ == "pobj" and head.head.lower_ == "of":
-            return head.head.head.lemma_ in ("representative", "delegation", "leader", "envoy", "side")
+            return head.head.head.lemma_ in (
+                "representative",
+                "delegation",
+                "leader",
+                "envoy",
+                "side",
+            )
         return head.dep_ == "conj" and head.head.dep_ in ("nsubj", "nsubjpass")
 
     def _inside_title(self, span: Span) -> bool:
         # "the UN Special Envoy for Syria": Syria is part of a title, not an actor
         prev = span.start - 1
-        return prev >= 0 and self.doc[prev].lower_ in ("for",) and prev > 0 and \
-            self.doc[prev - 1].lower_ in self.gaz.title_heads
+        return (
+            prev >= 0
+            and self.doc[prev].lower_ in ("for",)
+            and prev > 0
+            and self.doc[prev - 1].lower_ in self.gaz.title_heads
+        )
 
     def _possessive_bodies(self) -> None:
         """ "Russia's Permanent Mission to the UN Office ...", "China's Foreign Ministry"."""
@@ -651,14 +802,15 @@ class Extractor:
                 continue
             left = token.left_edge
             possessor = next((t for t in token.subtree if t.dep_ == "poss" and t.i < token.i), None)
-            if possessor is None or possessor.i not in self.gaz_spans and not any(
-                s <= possessor.i < sp.end for s, (sp, _, _) in self.gaz_spans.items()
+            if possessor is None or (
+                possessor.i not in self.gaz_spans
+                and not any(s <= possessor.i < sp.end for s, (sp, _, _) in self.gaz_spans.items())
             ):
                 continue
             right = max(t.i for t in token.subtree if t.i >= token.i and not t.is_punct)
             end_token = token.i
             for t in self.doc[token.i : right + 1]:
-                if t.is_punct and t.text != "'" or t.pos_ == "VERB":
+                if (t.is_punct and t.text != "'") or t.pos_ == "VERB":
                     break
                 end_token = t.i
             span = self.doc[left.i : end_token + 1]
@@ -668,8 +820,12 @@ class Extractor:
 
     def _bare_opposition(self) -> None:
         parties = [o.name for o in self.orgs if o.kind == "party" and o.name.endswith("government")]
-        opposition = [o.name for o in self.orgs if o.kind == "party" and o.name.endswith("opposition")]
-        candidates = {n for n in opposition} or {n.replace("government", "opposition") for n in parties}
+        opposition = [
+            o.name for o in self.orgs if o.kind == "party" and o.name.endswith("opposition")
+        ]
+        candidates = {n for n in opposition} or {
+            n.replace("government", "opposition") for n in parties
+        }
         if len(candidates) != 1:
             return
         name = candidates.pop()
@@ -690,8 +846,11 @@ class Extractor:
                 continue
             self._add_org(full, span, "body")
             for a in re.finditer(rf"\b{re.escape(acronym)}\b", self.doc.text):
-                self.orgs.append(OrgMention(full, acronym, a.start(), a.end(),
-                                            self._sentence_at(a.start()), "body"))
+                self.orgs.append(
+                    OrgMention(
+                        full, acronym, a.start(), a.end(), self._sentence_at(a.start()), "body"
+                    )
+                )
 
     def _named_bodies(self) -> None:
         """Organisations spaCy finds that are not in the gazetteer: they need an org head noun."""
@@ -734,8 +893,11 @@ class Extractor:
 
     def place_in(self, tokens: Span | Token) -> str | None:
         """The place a phrase locates itself in: "in Geneva", "at ... Rome", "visited Moscow"."""
-        lo, hi = (tokens.start_char, tokens.end_char) if isinstance(tokens, Span) else (
-            tokens.idx, tokens.idx + len(tokens.text))
+        lo, hi = (
+            (tokens.start_char, tokens.end_char)
+            if isinstance(tokens, Span)
+            else (tokens.idx, tokens.idx + len(tokens.text))
+        )
         for p in self.places:
             if lo <= p.start < hi and p.end:
                 return p.name
@@ -779,9 +941,9 @@ class Extractor:
         """Future for "will hold", "is scheduled", "is to be held"; past for "held", "met"."""
         if verb is None:
             return None
-        near = [verb, *verb.children]
+        near = [verb, *(c for c in verb.children if c.dep_ in _TENSE_DEPS)]
         if verb.dep_ == "xcomp":
-            near += [verb.head, *verb.head.children]
+            near += [verb.head, *(c for c in verb.head.children if c.dep_ in _TENSE_DEPS)]
         words = {t.lower_ for t in near}
         lemmas = {t.lemma_.lower() for t in near}
         if words & {"will", "shall", "'ll"} or lemmas & _FUTURE_LEMMAS:
@@ -856,12 +1018,16 @@ class Extractor:
         return False
 
     def _list_end(self, last: Token) -> Token:
-        """Stretch a phrase over a list the parser cut short: "with A, French officials, B and C"."""
+        """Stretch a phrase over a list the parser cut short ("with A, French officials, B")."""
         sent_end = last.sent.end
         j = last.i
         while j + 1 < sent_end:
             t = self.doc[j + 1]
-            if t.pos_ in ("VERB", "AUX") or t.text in (".", ";", ":", "(") or t.lower_ in _LIST_STOPS:
+            if (
+                t.pos_ in ("VERB", "AUX")
+                or t.text in (".", ";", ":", "(")
+                or t.lower_ in _LIST_STOPS
+            ):
                 break
             j += 1
         while j > last.i and self.doc[j].is_punct:
@@ -887,8 +1053,12 @@ class Extractor:
                 refs.append(PartyRef(text[d.start : d.end], d.start, d.end, "description"))
                 covered.append((d.start, d.end))
         for o in self.orgs:
-            if lo <= o.start < hi and o.end > o.start and not _overlaps(o.start, o.end, covered) \
-                    and not self._qualifies_person(o):
+            if (
+                lo <= o.start < hi
+                and o.end > o.start
+                and not _overlaps(o.start, o.end, covered)
+                and not self._qualifies_person(o)
+            ):
                 refs.append(PartyRef(o.surface, o.start, o.end, "name"))
                 covered.append((o.start, o.end))
         for token in self.doc[first.i : last.i + 1]:
@@ -903,7 +1073,9 @@ class Extractor:
                     if t.i in self.gaz_spans and self.gaz_spans[t.i][1] == "demonym"
                 )
                 refs.append(
-                    PartyRef(token.text, token.idx, token.idx + len(token.text), "counterpart", states)
+                    PartyRef(
+                        token.text, token.idx, token.idx + len(token.text), "counterpart", states
+                    )
                 )
         return sorted(refs, key=lambda r: r.start)
 
@@ -925,7 +1097,9 @@ class Extractor:
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
         if not others:
             return None
-        return self._meeting(verb, verb, sent, sentence, self._subject_of(verb), others, joint=False)
+        return self._meeting(
+            verb, verb, sent, sentence, self._subject_of(verb), others, joint=False
+        )
 
     def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
         verb = self._governing_verb(noun)
@@ -968,11 +1142,11 @@ class Extractor:
         if joint or not subject_refs:
             groups = [subject_refs + other_refs]
         else:
-            groups = [subject_refs + [o] for o in other_refs]
+            groups = [[*subject_refs, o] for o in other_refs]
         scope = verb if verb is not None else trigger
-        place = self.place_in(self.doc[scope.left_edge.i : scope.right_edge.i + 1]) or self._dateline(
-            sentence
-        )
+        place = self.place_in(
+            self.doc[scope.left_edge.i : scope.right_edge.i + 1]
+        ) or self._dateline(sentence)
         if place is None and scope.dep_ == "relcl":
             place = self.place_in(scope.head)
         if place is None and verb is not None and verb.head.dep_ == "relcl":
@@ -1018,7 +1192,9 @@ class Extractor:
         status = self._status(tense, sent, date)
         if order == "earlier" and status == "planned":
             status = "held"
-        scope = self.doc[noun.left_edge.i : max(noun.right_edge.i, verb.right_edge.i if verb else 0) + 1]
+        scope = self.doc[
+            noun.left_edge.i : max(noun.right_edge.i, verb.right_edge.i if verb else 0) + 1
+        ]
         return EventMention(
             kind="round",
             trigger=noun.text,
@@ -1047,9 +1223,11 @@ class Extractor:
                 return None
             noun = objects[0]
         words = [
-            t.text for t in noun.lefts
+            t.text
+            for t in noun.lefts
             if t.dep_ in ("compound", "amod", "nmod", "npadvmod", "punct")
-            and not ordinal_value(t.text) and t.text.strip()
+            and not ordinal_value(t.text)
+            and t.text.strip()
         ]
         return " ".join([*words, noun.text]).replace(" - ", "-").strip("- ")
 

@@ -120,7 +120,11 @@ def format_table(table: Table, fmt: str) -> str:
                 "head": {"vars": table.columns},
                 "results": {
                     "bindings": [
-                        {c: _json_term(t) for c, t in zip(table.columns, row) if t is not None}
+                        {
+                            c: _json_term(t)
+                            for c, t in zip(table.columns, row, strict=True)
+                            if t is not None
+                        }
                         for row in table.rows
                     ]
                 },
@@ -158,7 +162,7 @@ def _text_table(table: Table, max_width: int = 60) -> str:
     cells = [[cell(t) for t in row] for row in table.rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(table.columns)]
     line = "  ".join("-" * w for w in widths)
-    out = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths)), line]
-    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells]
+    out = ["  ".join(c.ljust(w) for c, w in zip(table.columns, widths, strict=True)), line]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
     out.append(f"({len(cells)} row{'s' if len(cells) != 1 else ''})")
     return "\n".join(out)

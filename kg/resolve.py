@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from kg.articles import Article
 from kg.dates import DateValue
 from kg.gazetteer import load
-from kg.mentions import EventMention, Mentions, PartyRef, PersonMention, Sentence
+from kg.mentions import EventMention, Mentions, PartyRef, Sentence
 
 PartyKey = tuple[str, str]  # ("person", "Staffan de Mistura") or ("org", "United Nations")
 
@@ -112,7 +112,9 @@ def _organisations(mentions: Mentions, persons: dict[str, Person]) -> dict[str, 
 class _PartyResolver:
     """Turns a PartyRef into a person or organisation of the article, or None."""
 
-    def __init__(self, mentions: Mentions, persons: dict[str, Person], orgs: dict[str, Organisation]):
+    def __init__(
+        self, mentions: Mentions, persons: dict[str, Person], orgs: dict[str, Organisation]
+    ):
         self.mentions, self.persons, self.orgs = mentions, persons, orgs
         self.gaz = load()
         synonyms = self.gaz.triggers["title_synonyms"]
@@ -175,13 +177,19 @@ class _PartyResolver:
                 best = (p.start, p.name)
         for e in self.mentions.events:
             for ref in e.parties:
-                if ref.kind == "description" and ref.start < char and (best is None or ref.start > best[0]):
+                if (
+                    ref.kind == "description"
+                    and ref.start < char
+                    and (best is None or ref.start > best[0])
+                ):
                     name = self._described_person(ref)
                     if name and self._is_subject_ref(ref, e):
                         best = (ref.start, name)
         for d in self.mentions.descriptions:
             if d.start < char and (best is None or d.start > best[0]) and d.subject:
-                name = self._described_person(PartyRef(d.title or "", d.start, d.end, "description"))
+                name = self._described_person(
+                    PartyRef(d.title or "", d.start, d.end, "description")
+                )
                 if name:
                     best = (d.start, name)
         return ("person", best[1]) if best else None
@@ -230,13 +238,15 @@ def _rounds(mentions: Mentions) -> list[Event]:
     ems = [e for e in mentions.events if e.kind == "round"]
     known = {name for name, _ in load().processes}
     named = Counter(e.process for e in ems if e.process in known)
-    talks = [e.process for e in ems if e.process and e.process not in known and _is_talks(e.process)]
+    talks = [
+        e.process for e in ems if e.process and e.process not in known and _is_talks(e.process)
+    ]
     # one article usually follows one series: generic "peace talks" are that series
     default = named.most_common(1)[0][0] if named else (talks[0] if talks else None)
     rounds: list[Event] = []
     for em in ems:
         process = em.process
-        if process is None or process not in known and _is_talks(process):
+        if process is None or (process not in known and _is_talks(process)):
             process = default or process
         target = _merge_target(rounds, em, process)
         if target is None:
@@ -258,9 +268,11 @@ def _series_key(process: str | None) -> frozenset[str]:
 def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
     same = [r for r in rounds if _series_key(r.process) == _series_key(process)]
     if em.number is not None:
-        return next((r for r in same if r.number in (em.number, None) and r.start is None), None) \
-            if not any(r.number == em.number for r in same) \
+        return (
+            next((r for r in same if r.number in (em.number, None) and r.start is None), None)
+            if not any(r.number == em.number for r in same)
             else next(r for r in same if r.number == em.number)
+        )
     if em.order == "later":
         planned = [r for r in same if r.status == "planned"]
         return planned[-1] if planned else None
@@ -269,7 +281,7 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         return held[-1] if held else None
     for r in reversed(same):
         undated = r.start is None and r.end is None
-        if em.date is None or undated or r.start and r.start.literal() == em.date.value.literal():
+        if em.date is None or undated or (r.start and r.start.literal() == em.date.value.literal()):
             return r
     return None
 

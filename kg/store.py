@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -10,14 +11,35 @@ from pathlib import Path
 import pyoxigraph as ox
 from oxrdflib import OxigraphStore
 from rdflib import Dataset, Graph, URIRef
+from rdflib.namespace import XSD
 
-from kg.namespaces import DKG
+from kg.namespaces import DKG, PREFIXES
 
 DEFAULT_STORE = "kg-store"
 
 
 class StoreError(Exception):
     """The store cannot be opened or written; the message says what to do."""
+
+
+EXPORT_FORMATS = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "trig": ox.RdfFormat.TRIG,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "jsonld": None,  # through rdflib: pyoxigraph writes no JSON-LD
+}
+_POSITIVE = ox.NamedNode(str(XSD.positiveInteger))
+# Oxigraph stores every integer type as xsd:integer; the ontology declares these ranges.
+_POSITIVE_INTEGER_PROPERTIES = {ox.NamedNode(str(DKG.roundNumber)), ox.NamedNode(str(DKG.position))}
+
+
+def _declared_type(triple: ox.Triple) -> ox.Triple:
+    if triple.predicate in _POSITIVE_INTEGER_PROPERTIES and isinstance(triple.object, ox.Literal):
+        return ox.Triple(
+            triple.subject, triple.predicate, ox.Literal(triple.object.value, datatype=_POSITIVE)
+        )
+    return triple
 
 
 def default_store_path() -> Path:
@@ -48,7 +70,7 @@ class GraphStore:
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 self.oxigraph = ox.Store(str(path))
-        except OSError as exc:
+        except (OSError, RuntimeError) as exc:
             message = str(exc)
             if "lock" in message.lower():
                 raise StoreError(
@@ -59,10 +81,15 @@ class GraphStore:
         self.dataset = Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
 
     def replace_article(self, graph: Graph) -> None:
-        """Swap an article's named graph for a new one in a single transaction."""
+        """Swap an article's named graph for a new one in a single transaction.
+
+        Readers see the old graph or the new one, never half of either.
+        """
         name = graph.identifier.n3()
         body = graph.serialize(format="nt")
-        self.dataset.update(f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}}} }}")
+        self.dataset.update(
+            f"DROP SILENT GRAPH {name} ;\nINSERT DATA {{ GRAPH {name} {{\n{body}}} }}"
+        )
 
     def remove_article(self, graph_iri: str) -> None:
         self.oxigraph.remove_graph(ox.NamedNode(graph_iri))
@@ -89,9 +116,29 @@ class GraphStore:
 
     def article_graph(self, graph_iri: str) -> Graph:
         """An in-memory copy of one article's named graph."""
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+        # through N-Triples, so that every literal keeps its exact lexical form and datatype
+        data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
         copy = Graph(identifier=URIRef(graph_iri))
-        copy += self.dataset.graph(URIRef(graph_iri))
+        copy.parse(data=data.decode(), format="nt")
         return copy
+
+    def export(self, fmt: str) -> bytes:
+        """The graph serialized for other triple stores (see EXPORT_FORMATS).
+
+        Turtle and N-Triples hold the merged graph (the union of the articles, each triple
+        once); TriG, N-Quads and JSON-LD keep one named graph per article.
+        """
+        if fmt == "jsonld":
+            return self.dataset.serialize(format="json-ld", auto_compact=True, encoding="utf-8")
+        if fmt in ("turtle", "ntriples"):
+            merged = self.oxigraph.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+            prefixes = {k: str(v) for k, v in PREFIXES.items()} if fmt == "turtle" else None
+            return ox.serialize(
+                (_declared_type(t) for t in merged), format=EXPORT_FORMATS[fmt], prefixes=prefixes
+            )
+        quads = (ox.Quad(*_declared_type(q.triple), q.graph_name) for q in self.oxigraph)
+        return ox.serialize(quads, format=EXPORT_FORMATS[fmt])
 
     def __len__(self) -> int:
         return len(self.oxigraph)
@@ -100,3 +147,18 @@ class GraphStore:
         if not self.read_only:
             self.oxigraph.flush()
 
+    def close(self) -> None:
+        """Release the store so another process (or a reader here) can open it."""
+        self.flush()
+        # pyoxigraph closes the database when the last reference goes, and rdflib's Dataset
+        # holds one in a reference cycle
+        self.dataset.store.close()
+        del self.dataset
+        del self.oxigraph
+        gc.collect()
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()

@@ -26,7 +26,8 @@ class Violation:
     def describe(self) -> str:
         who = f"{self.focus_label} <{self.focus}>" if self.focus_label else f"<{self.focus}>"
         where = f" ({self.path})" if self.path else ""
-        return f"{self.severity}: {who}{where}: {self.message} [rule {self.rule}; article <{self.graph}>]"
+        rule = f"[rule {self.rule}; article <{self.graph}>]"
+        return f"{self.severity}: {who}{where}: {self.message} {rule}"
 
 
 @cache

@@ -36,9 +36,7 @@ def test_header_lines_and_title(tmp_path: Path) -> None:
 
 def test_inline_date_and_dateline(tmp_path: Path) -> None:
     path = tmp_path / "b.txt"
-    path.write_text(
-        " date 2019-05-02 OSLO, May 2. /TASS/. The minister arrived.", encoding="utf-8"
-    )
+    path.write_text(" date 2019-05-02 OSLO, May 2. /TASS/. The minister arrived.", encoding="utf-8")
     article = read_one(path)
     assert isinstance(article, Article)
     assert article.date == date(2019, 5, 2)
@@ -65,7 +63,12 @@ def test_agency_datelines(tmp_path: Path, opening: str, place: str, agency: str)
 
 def test_json_list_and_jsonl(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text(
-        json.dumps([{"text": "One.", "date": "2020-01-01"}, {"text": "Two.", "date": "2020-01-02", "title": "T"}])
+        json.dumps(
+            [
+                {"text": "One.", "date": "2020-01-01"},
+                {"text": "Two.", "date": "2020-01-02", "title": "T"},
+            ]
+        )
     )
     (tmp_path / "y.jsonl").write_text(
         '{"text": "Three.", "date": "2020-01-03"}\n\n{"text": "Four.", "date": "2020-01-04"}\n'
@@ -89,7 +92,9 @@ def test_json_list_and_jsonl(tmp_path: Path) -> None:
         ("notext.json", b'{"date": "2020-01-01"}', '"text"'),
     ],
 )
-def test_bad_input_gets_a_clear_message(tmp_path: Path, name: str, content: bytes, fragment: str) -> None:
+def test_bad_input_gets_a_clear_message(
+    tmp_path: Path, name: str, content: bytes, fragment: str
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     item = read_one(path)

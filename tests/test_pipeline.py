@@ -1,0 +1,186 @@
+"""Each stage on small texts written for the tests, then the whole pipeline through the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from kg.articles import Article
+from kg.assemble import assemble
+from kg.build import build
+from kg.cli import main
+from kg.mentions import extract
+from kg.resolve import resolve
+from kg.store import GraphStore
+from kg.validate import validate_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "tass-2017-11-14-gatilov-de-mistura.txt"
+EVAL = ROOT.parent / "shared" / "eval" / "articles"
+
+
+def article(text: str, when: date = date(2021, 3, 10), **kw: str) -> Article:
+    return Article(id="t", text=text, date=when, source_file="test", **kw)
+
+
+def facts(text: str, when: date = date(2021, 3, 10), **kw: str):
+    return resolve(extract(article(text, when, **kw)))
+
+
+def test_title_affiliation_and_surname_coreference() -> None:
+    f = facts(
+        "Norwegian Deputy Foreign Minister Ingrid Halvorsen met the Chilean Ambassador to "
+        "the UN, Pablo Fuentes, on Monday. Halvorsen said the talks were useful."
+    )
+    person = f.persons["Ingrid Halvorsen"]
+    assert person.titles == ["Deputy Foreign Minister"]
+    assert person.affiliations == ["Norway"]
+    assert "Halvorsen" in person.aliases
+
+
+def test_one_meeting_per_counterpart_and_a_pronoun_subject() -> None:
+    f = facts(
+        "The UN Special Envoy for Libya Marta Kovacs arrived in Tunis on Monday. "
+        "She also held meetings with French Foreign Minister Paul Girard and "
+        "German Foreign Minister Anna Keller."
+    )
+    pairs = {frozenset(n for _, n in m.participants) for m in f.meetings}
+    assert frozenset({"Marta Kovacs", "Paul Girard"}) in pairs
+    assert frozenset({"Marta Kovacs", "Anna Keller"}) in pairs
+    assert frozenset({"Paul Girard", "Anna Keller"}) not in pairs
+
+
+def test_a_single_call_with_two_counterparts_is_one_meeting() -> None:
+    f = facts(
+        "Chancellor Lena Brandt had a telephone conversation with Prime Minister Tomas Novak "
+        "and President Elena Petrova."
+    )
+    assert len(f.meetings) == 1
+    assert len(f.meetings[0].participants) == 3
+
+
+def test_planned_meeting_on_a_weekday_is_resolved_against_the_article_date() -> None:
+    # 2021-03-10 is a Wednesday: "on Friday" in the future is 2021-03-12
+    f = facts(
+        "Foreign Minister Omar Haddad will hold talks on Friday with Secretary of State Jane Cole."
+    )
+    (meeting,) = f.meetings
+    assert meeting.status == "planned"
+    assert meeting.start is not None and meeting.start.literal() == "2021-03-12"
+
+
+def test_numbered_rounds_merge_and_vague_dates_stay_vague() -> None:
+    f = facts(
+        "The 3rd round of the Geneva talks ended in mid-February. "
+        "The next round of the Geneva talks is scheduled for April 2."
+    )
+    rounds = {r.number: r for r in f.rounds}
+    assert 3 in rounds
+    assert rounds[3].end is not None and rounds[3].end.literal() == "2021-02"
+    planned = [r for r in f.rounds if r.status == "planned"]
+    assert planned and planned[0].start is not None and planned[0].start.literal() == "2021-04-02"
+
+
+def test_states_act_but_places_do_not() -> None:
+    f = facts("Ukraine and Poland agreed on a plan. The ministers met in Latvia on Monday.")
+    assert {"Ukraine", "Poland"} <= set(f.orgs)
+    assert "Latvia" not in f.orgs
+
+
+def test_assembled_graph_conforms_to_the_shapes() -> None:
+    graph = assemble(
+        facts(SEED.read_text(encoding="utf-8").split("/TASS/.", 1)[1], date(2017, 11, 14))
+    )
+    assert len(graph) > 50
+    assert validate_graph(graph) == []
+
+
+def test_seed_end_to_end(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = tmp_path / "store"
+    result = runner.invoke(main, ["build", str(SEED), "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    out = runner.invoke(main, ["query", "diplomats", "--store", str(store), "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    for name in (
+        "Gennady Gatilov",
+        "Staffan de Mistura",
+        "Sergey Lavrov",
+        "Sergey Shoigu",
+        "Federica Mogherini",
+        "H.R. McMaster",
+        "Rex Tillerson",
+    ):
+        assert name in out.output
+    timeline = runner.invoke(
+        main, ["query", "meetings-timeline", "--store", str(store), "--format", "csv"]
+    )
+    assert "2017-11-14" in timeline.output and "2017-10" in timeline.output
+    rounds = runner.invoke(
+        main, ["query", "rounds-by-process", "--store", str(store), "--format", "csv"]
+    )
+    assert "2017-11-28" in rounds.output and "2017-07-14" in rounds.output
+    assert runner.invoke(main, ["validate", "--store", str(store)]).exit_code == 0
+
+
+def test_rebuild_is_incremental_and_iris_are_stable(tmp_path: Path) -> None:
+    store = GraphStore(tmp_path / "store")
+    first = build([SEED], store)
+    assert first.count("built") == 1
+    quads = {str(q) for q in store.oxigraph}
+    again = build([SEED], store)
+    assert again.count("unchanged") == 1
+    forced = build([SEED], store, force=True)
+    assert forced.count("built") == 1
+    assert {str(q) for q in store.oxigraph} == quads
+    store.close()
+
+
+def test_bad_files_are_reported_and_good_ones_built(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "seed.txt")
+    (corpus / "nodate.txt").write_text("Ministers met.")
+    (corpus / "broken.json").write_text("{")
+    result = CliRunner().invoke(main, ["build", str(corpus), "--store", str(tmp_path / "s")])
+    assert result.exit_code == 1
+    assert "nodate.txt" in result.output and "--date" in result.output
+    assert "broken.json" in result.output
+    assert "1 built" in result.output
+
+
+@pytest.mark.skipif(not EVAL.is_dir(), reason="the development set in ../shared/eval is absent")
+def test_development_articles_build_and_validate(tmp_path: Path) -> None:
+    picks = sorted(EVAL.glob("1*.txt"))[:4]
+    store = GraphStore(tmp_path / "store")
+    report = build(picks, store)
+    store.close()
+    assert report.ok, [r.violations for r in report.results]
+    assert report.count("built") == len(picks)
+
+
+def test_turtle_export_loads_elsewhere_with_the_same_triples(tmp_path: Path) -> None:
+    runner = CliRunner()
+    store = tmp_path / "store"
+    assert runner.invoke(main, ["build", str(SEED), "--store", str(store)]).exit_code == 0
+    ttl = tmp_path / "graph.ttl"
+    result = runner.invoke(main, ["export", "--store", str(store), "--output", str(ttl)])
+    assert result.exit_code == 0, result.output
+    other = ox.Store()
+    other.load(path=str(ttl), format=ox.RdfFormat.TURTLE)
+    merged = GraphStore(store, read_only=True).oxigraph.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }"
+    )
+    assert len(other) == int(next(iter(merged))["n"].value)
+    if shutil.which("rapper"):
+        done = subprocess.run(
+            ["rapper", "-i", "turtle", "-c", str(ttl)], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        assert f"returned {len(other)} triples" in done.stderr
