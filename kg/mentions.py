@@ -917,6 +917,10 @@ class Extractor:
                 event = self._round(token, sent, sentence)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
+            elif token.pos_ in ("NOUN", "PROPN") and lower in trig["round_nouns"] and (
+                self._names_process(token) or self._body_session(token)
+            ):
+                event = self._round(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -927,6 +931,9 @@ class Extractor:
             self.events.append(event)
 
     def _ordinal(self, noun: Token) -> int | None:
+        # "the first senior-level trade talks since July" counts talks; it numbers no round
+        if any(c.lower_ == "since" for c in noun.subtree):
+            return None
         for t in noun.subtree:
             if t.i >= noun.i:
                 break
@@ -1164,6 +1171,20 @@ class Extractor:
             status=self._status(tense, sent, date),
         )
 
+    def _names_process(self, noun: Token) -> bool:
+        """ "the Normandy format summit": the noun's own words name a known process."""
+        words = " ".join(t.lower_ for t in noun.subtree)
+        return any(cue in words for _, cues in self.gaz.processes for cue in cues)
+
+    def _body_session(self, noun: Token) -> bool:
+        """ "a meeting of the Joint Commission": a session of a standing body is a round."""
+        if noun.lower_ not in ("meeting", "session"):
+            return False
+        bodies = self._objects(noun, ("of",))
+        return bool(bodies) and all(
+            any(o.start == b.start and o.kind == "body" for o in self.orgs) for b in bodies
+        )
+
     def _round_cue(self, noun: Token) -> bool:
         words = {t.lower_ for t in noun.subtree} | {t.lower_ for t in noun.children}
         text = " ".join(t.lower_ for t in noun.sent)
@@ -1183,7 +1204,8 @@ class Extractor:
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
             role = "end"
-        modifiers = {t.lower_ for t in noun.subtree if t.i < noun.i}
+        # lower-case modifiers only: "Papua New Guinea" makes no "new" round
+        modifiers = {t.text for t in noun.subtree if t.i < noun.i and t.is_lower}
         order = None
         if modifiers & set(self.trig["earlier_markers"]):
             order = "earlier"
@@ -1224,12 +1246,17 @@ class Extractor:
             noun = objects[0]
         words = [
             t.text
-            for t in noun.lefts
-            if t.dep_ in ("compound", "amod", "nmod", "npadvmod", "punct")
+            for t in self.doc[noun.left_edge.i : noun.i]
+            if t.dep_ not in ("det", "poss", "case", "predet")
             and not ordinal_value(t.text)
             and t.text.strip()
         ]
-        return " ".join([*words, noun.text]).replace(" - ", "-").strip("- ")
+        name = " ".join([*words, noun.text]).replace(" - ", "-").strip("- ")
+        # "Astana talks" is the known "Astana talks on Syria": the place names the series
+        for known, _ in self.gaz.processes:
+            if known.split()[0] in name.split() and known.split()[0][0].isupper():
+                return known
+        return name
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
