@@ -687,8 +687,7 @@ class Extractor:
                 nxt = doc[span.end] if span.end < len(doc) else None
                 if nxt is None:
                     continue
-                if nxt.text == "-" or (span.start > 0 and doc[span.start - 1].text == "-"):
-                    # "Russian-Turkish-Iranian agreements": the states act together
+                if self._joined_demonyms(span):
                     self._add_org(canonical, span, "state")
                 elif nxt.lower_ == "side":
                     self._add_org(canonical, doc[span.start : span.end + 1], "state")
@@ -738,7 +737,15 @@ class Extractor:
         self.places.append(PlaceMention(name, start, end, sentence))
 
     def _is_locative(self, span: Span) -> bool:
-        head = span.root
+        doc, head = self.doc, span.root
+        city = doc[span.start - 2] if span.start > 1 else None
+        if (
+            city is not None
+            and doc[span.start - 1].text == ","
+            and city.i not in self.org_tokens
+            and (city.ent_type_ == "GPE" or city.text in self.gaz.capitals)
+        ):
+            return True  # "Rome, Italy": the country of a city
         if head.dep_ == "pobj" and head.head.lower_ in (
             "in",
             "at",
@@ -757,6 +764,24 @@ class Extractor:
             and head.head.head.lemma_
             in ("travel", "fly", "go", "visit", "trip", "return", "come", "welcome")
         )
+
+    def _joined_demonyms(self, span: Span) -> bool:
+        """ "Russian-Turkish-Iranian agreements": the states act together ("inter-Syrian": no)."""
+        doc = self.doc
+        after = (
+            span.end + 1 < len(doc)
+            and doc[span.end].text == "-"
+            and self.gaz_spans.get(span.end + 1, (None, ""))[1] == "demonym"
+        )
+        before = (
+            span.start > 1
+            and doc[span.start - 1].text == "-"
+            and any(
+                sp.end == span.start - 1 and label == "demonym"
+                for sp, label, _ in self.gaz_spans.values()
+            )
+        )
+        return after or before
 
     @staticmethod
     def _is_topic(span: Span) -> bool:
@@ -917,8 +942,10 @@ class Extractor:
                 event = self._round(token, sent, sentence)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
-            elif token.pos_ in ("NOUN", "PROPN") and lower in trig["round_nouns"] and (
-                self._names_process(token) or self._body_session(token)
+            elif (
+                token.pos_ in ("NOUN", "PROPN")
+                and lower in trig["round_nouns"]
+                and (self._names_process(token) or self._body_session(token))
             ):
                 event = self._round(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:

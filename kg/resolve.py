@@ -92,8 +92,45 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
+    _inferred_affiliations(mentions.article, persons)
     # a person is a diplomat when the article gives them an official role
     return {k: p for k, p in persons.items() if p.titles}
+
+
+def _inferred_affiliations(article: Article, persons: dict[str, Person]) -> None:
+    """What a careful reader infers about whom a person represents.
+
+    A body's parent is represented too (the European Commission's president speaks for the
+    European Union), and in a government's own readout an unqualified national office
+    ("President", "Prime Minister") is that government's.
+    """
+    gaz = load()
+    home = _publishing_state(article.source or "")
+    offices = set(gaz.triggers["national_offices"])
+    for p in persons.values():
+        for aff in list(p.affiliations):
+            parent = next(
+                (e.part_of for e in gaz.orgs.values() if e.name == aff and e.part_of), None
+            )
+            if parent and parent not in p.affiliations:
+                p.affiliations.append(parent)
+        if home and not p.affiliations and any(t.lower() in offices for t in p.titles):
+            p.affiliations.append(home)
+
+
+def _publishing_state(source: str) -> str | None:
+    """The state whose government published the article, if the source names one."""
+    gaz = load()
+    found = []
+    for form, entry in gaz.orgs.items():
+        if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source):
+            if entry.kind != "state":
+                return None  # a news agency or an international body, not a government
+            found.append((source.index(form), entry.name))
+    for form, state in list(gaz.capitals.items()) + list(gaz.demonyms.items()):
+        if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source):
+            found.append((source.index(form), state))
+    return min(found)[1] if found else None
 
 
 def _organisations(mentions: Mentions, persons: dict[str, Person]) -> dict[str, Organisation]:
