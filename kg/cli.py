@@ -10,6 +10,7 @@ import click
 
 from kg import __version__
 from kg.dates import parse_iso
+from kg.evaluate import eval_command
 from kg.namespaces import DEFAULT_BASE
 from kg.queries import (
     QueryError,
@@ -368,3 +369,4 @@ def explain(path: Path, default_date: date | None) -> None:
 
 
 main.add_command(serve_command)
+main.add_command(eval_command)

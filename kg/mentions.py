@@ -90,7 +90,6 @@ _LIST_STOPS = {
     "in",
     "at",
     "to",
-    "for",
     "from",
     "about",
     "during",
@@ -134,6 +133,7 @@ _LIGHT_VERBS = {
     "conclude",
 }
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
+_WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
 _ACRONYM_DEF = re.compile(
     r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
@@ -234,9 +234,16 @@ def nlp() -> Language:
 
 @Language.component("line_breaks")
 def _line_breaks(doc: Doc) -> Doc:
-    # Headers, speaker labels and list items end at a line break even without a full stop.
+    # Headers, speaker labels and list items end at a line break even without a full stop;
+    # hard-wrapped prose (a long line cut mid-sentence) does not.
+    text = doc.text
     for token in doc[:-1]:
-        if "\n" in token.text or (token.is_space and "\n" in token.text_with_ws):
+        if "\n" not in token.text_with_ws:
+            continue
+        line_start = text.rfind("\n", 0, token.idx) + 1
+        line = text[line_start : token.idx + len(token.text)].strip()
+        paragraph = "\n\n" in token.text_with_ws or (token.is_space and "\n\n" in token.text)
+        if paragraph or len(line) < _WRAP_WIDTH or line[-1:] in '.!?:"”)':
             doc[token.i + 1].is_sent_start = True
     return doc
 
@@ -285,6 +292,7 @@ class Extractor:
         }
         self.persons: list[PersonMention] = []
         self.descriptions: list[PersonMention] = []
+        self.named_series: list[Span] = []  # "Senior Officials Meeting (SOM)"
         self.orgs: list[OrgMention] = []
         self.places: list[PlaceMention] = []
         self.events: list[EventMention] = []
@@ -295,6 +303,11 @@ class Extractor:
         self._places()
         for sent in self.doc.sents:
             self._events(sent)
+        for span in self.named_series:
+            event = self._round(span.root, span.root.sent, self.sentence_of(span.root))
+            if event is not None:
+                event.process = span.text
+                self.events.append(event)
         return Mentions(
             self.article,
             self.doc.text,
@@ -626,14 +639,21 @@ class Extractor:
 
     def _surname_mentions(self) -> None:
         """Later mentions by surname ("Gatilov", "de Mistura") of persons already found."""
-        surnames = {}
+        surnames: dict[str, str | None] = {}
         for p in self.persons:
             words = p.name.split()
-            if len(words) > 1:
-                cut = next((k for k, w in enumerate(words) if k and w[0].islower()), len(words) - 1)
-                surnames[" ".join(words[cut:])] = p.name
-                surnames[words[-1]] = p.name
+            if len(words) < 2:
+                continue
+            cut = next((k for k, w in enumerate(words) if k and w[0].islower()), len(words) - 1)
+            # family name last ("Lavrov", "de Mistura") or first ("Liu" of "Liu He")
+            for key in {" ".join(words[cut:]), words[-1], words[0]}:
+                if key.lower() in STOP_WORDS or len(key) < 3:
+                    continue
+                # a form two people share ("Sergey") names neither
+                surnames[key] = p.name if surnames.get(key, p.name) == p.name else None
         for surname, full in sorted(surnames.items(), key=lambda kv: -len(kv[0])):
+            if full is None:
+                continue
             pattern = re.compile(
                 rf"(?<![\w-]){re.escape(surname)}(?![\w-])", re.I if surname[0].islower() else 0
             )
@@ -860,14 +880,22 @@ class Extractor:
                 self._add_org(name, span, "party")
 
     def _acronym_definitions(self) -> None:
-        heads = set(self.trig["org_heads"])
+        """Acronyms defined in the text: "Joint Expeditionary Force (JEF)" is a body."""
+        heads, events = set(self.trig["org_heads"]), set(self.trig["series_heads"])
         for m in _ACRONYM_DEF.finditer(self.doc.text):
-            full, acronym = m.group(1), m.group(2)
-            full = re.sub(r"^(?:[A-Z][a-z]+ing\s+)?(?:The|the)\s+", "", full)
-            if full.split()[-1] not in heads or full in self.gaz.orgs:
-                continue
+            acronym = m.group(2)
             span = self.doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
             if span is None:
+                continue
+            while len(span) > 1 and (span[0].lower_ == "the" or span[0].pos_ not in ("PROPN",)):
+                span = span[1:]
+            full = span.text
+            if full in self.gaz.orgs:
+                continue
+            if span.root.text in events:
+                self.named_series.append(span)
+                continue
+            if span.root.text not in heads:
                 continue
             self._add_org(full, span, "body")
             for a in re.finditer(rf"\b{re.escape(acronym)}\b", self.doc.text):
@@ -887,7 +915,8 @@ class Extractor:
             words = [t for t in ent if t.text not in ("'s", "’s")]
             while words and (words[0].lower_ == "the" or words[0].pos_ != "PROPN"):
                 words.pop(0)
-            if not words or words[-1].text not in heads or any(t.text in events for t in words):
+            root = self.doc[words[0].i : words[-1].i + 1].root if words else None
+            if root is None or root.text not in heads or root.text in events:
                 continue
             if any(t.lower_ in self.gaz.title_words and t.text[0].islower() for t in words):
                 continue
@@ -905,6 +934,7 @@ class Extractor:
         if self.article.dateline_place:
             self.places.append(PlaceMention(self.article.dateline_place, 0, 0, 1))
         taken = [(p.start, p.end) for p in self.places] + [(o.start, o.end) for o in self.orgs]
+        taken += [(p.start, p.end) for p in self.persons]
         for ent in self.doc.ents:
             if ent.label_ != "GPE" or ent.text in self.gaz.orgs or ent.text in self.gaz.demonyms:
                 continue
@@ -954,7 +984,8 @@ class Extractor:
                 event = None
             if event is None:
                 continue
-            used.update(t.i for t in token.subtree)
+            # a noun's phrase is read ("the round of the Geneva talks"); a verb's clause is not
+            used.update(t.i for t in token.subtree) if token.pos_ != "VERB" else used.add(token.i)
             self.events.append(event)
 
     def _ordinal(self, noun: Token) -> int | None:
@@ -1121,11 +1152,12 @@ class Extractor:
         others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
         if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "call"):
             for child in verb.children:
-                if child.dep_ == "dobj":
+                # "will host six-nation talks": the talks are the event, not a party
+                if child.dep_ == "dobj" and child.lower_ not in self.trig["meeting_nouns"]:
                     others += self._parties_in(child.left_edge, child.right_edge)
         if lemma in self.trig["joint_verbs"]:
             agents = [c for c in verb.children if c.dep_ == "agent"]
-            parties = [r for a in agents for r in self._parties_in(a, a.right_edge)]
+            parties = [r for a in agents for r in self._parties_in(a, self._list_end(a.right_edge))]
             if len(parties) < 2:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
@@ -1141,7 +1173,16 @@ class Extractor:
         others = self._objects(noun, ("with",))
         if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
             others += self._objects(verb, ("with",))
-        if noun.lower_ in ("talks", "negotiations") and self._round_cue(noun) and not others:
+        persons_between = [b for b in between if any(p.start == b.start for p in self.persons)]
+        series = noun.lower_ in ("talks", "negotiations")
+        if series and self._round_cue(noun) and not others:
+            round_ = self._round(noun, sent, sentence)
+            if len(persons_between) < 2:
+                return round_
+            if round_ is not None:
+                # "trade talks between Liu and Lighthizer": a round, and a meeting of the two
+                self.events.append(round_)
+        if series and not others and not between and self._continues_series(noun):
             return self._round(noun, sent, sentence)
         if between:
             if noun.dep_ == "nsubj" and verb is not None and verb.lemma_ == "be":
@@ -1154,6 +1195,10 @@ class Extractor:
         if not subjects:
             subjects = self._objects(noun, ("of",))
         if not subjects:
+            # "a meeting with the representatives of Damascus and the opposition": the
+            # conflict parties negotiating, a round rather than a meeting
+            if len(others) >= 2 and all(self._is_party(r) for r in others):
+                return self._round(noun, sent, sentence)
             return None
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
@@ -1198,6 +1243,24 @@ class Extractor:
             status=self._status(tense, sent, date),
         )
 
+    def _is_party(self, ref: PartyRef) -> bool:
+        return any(o.start == ref.start and o.kind == "party" for o in self.orgs)
+
+    def _continues_series(self, noun: Token) -> bool:
+        """ "the negotiations will be held in Minsk": talks named before in the article."""
+        det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
+        earlier = any(e.kind == "round" for e in self.events)
+        return earlier and (det == "the" or self._order_of(noun) is not None)
+
+    def _order_of(self, noun: Token) -> Literal["earlier", "later"] | None:
+        # not within names: "Papua New Guinea" makes no "new" round
+        modifiers = {t.lower_ for t in noun.subtree if t.i < noun.i and t.pos_ != "PROPN"}
+        if modifiers & set(self.trig["earlier_markers"]):
+            return "earlier"
+        if modifiers & set(self.trig["later_markers"]):
+            return "later"
+        return None
+
     def _names_process(self, noun: Token) -> bool:
         """ "the Normandy format summit": the noun's own words name a known process."""
         words = " ".join(t.lower_ for t in noun.subtree)
@@ -1231,13 +1294,7 @@ class Extractor:
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
             role = "end"
-        # lower-case modifiers only: "Papua New Guinea" makes no "new" round
-        modifiers = {t.text for t in noun.subtree if t.i < noun.i and t.is_lower}
-        order = None
-        if modifiers & set(self.trig["earlier_markers"]):
-            order = "earlier"
-        elif modifiers & set(self.trig["later_markers"]):
-            order = "later"
+        order = self._order_of(noun)
         status = self._status(tense, sent, date)
         if order == "earlier" and status == "planned":
             status = "held"

@@ -317,10 +317,15 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         held = [r for r in same if r.status == "held" and r.number is not None]
         return held[-1] if held else None
     for r in reversed(same):
-        undated = r.start is None and r.end is None
-        if em.date is None or undated or (r.start and r.start.literal() == em.date.value.literal()):
+        if em.date is None or (r.start is None and r.end is None):
             return r
+        if r.start is not None and _overlap(r.start, em.date.value):
+            return r  # "later this month" and "from August 27 - 29" are one round
     return None
+
+
+def _overlap(a: DateValue, b: DateValue) -> bool:
+    return a.earliest <= b.latest and b.earliest <= a.latest
 
 
 def _merge_round(target: Event, em: EventMention) -> None:
