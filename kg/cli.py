@@ -17,6 +17,7 @@ from kg.queries import (
     find_canned,
     format_table,
     load_canned,
+    parse_canned,
     run_select,
 )
 from kg.serve import serve_command
@@ -252,7 +253,13 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
         if not sep:
             raise click.BadParameter(f"{item!r}: write NAME=VALUE", param_hint="--param")
         given[name.strip()] = value
-    canned = find_canned(query_or_file) if "{" not in query_or_file else None
+    as_file = Path(query_or_file)
+    if "{" in query_or_file:
+        canned = None
+    elif as_file.suffix == ".rq" and as_file.is_file():
+        canned = parse_canned(as_file)  # its header's parameters and defaults apply too
+    else:
+        canned = find_canned(query_or_file)
     try:
         if canned:
             text, bindings = canned.text, canned.bindings(given)
