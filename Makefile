@@ -21,13 +21,13 @@ run: $(STAMP)
 	$(BIN)/kg serve --store $(STORE)
 
 test: $(STAMP)
-	$(BIN)/ruff check kg tests bench
-	$(BIN)/ruff format --check kg tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 format: $(STAMP)
-	$(BIN)/ruff check --fix kg tests bench
-	$(BIN)/ruff format kg tests bench
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
 
 clean:
 	rm -rf $(VENV) $(STORE) .pytest_cache

@@ -207,6 +207,7 @@ class EventMention:
     number: int | None = None
     process: str | None = None
     order: Literal["earlier", "later"] | None = None
+    one_day: bool = False  # "was held on 3 March": it began and ended that day
 
 
 @dataclass
@@ -1013,6 +1014,8 @@ class Extractor:
         lemmas = {t.lemma_.lower() for t in near}
         if words & {"will", "shall", "'ll"} or lemmas & _FUTURE_LEMMAS:
             return "future"
+        if verb.tag_ == "VB" and "to" in words and verb.head.pos_ in ("NOUN", "PROPN", "VERB"):
+            return "future"  # headline grammar: "Talks to Resume This Week"
         if verb.tag_ in ("VBD", "VBN"):
             return "past"
         return None
@@ -1295,12 +1298,26 @@ class Extractor:
         if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
             role = "end"
         order = self._order_of(noun)
+        one_day = (
+            verb is not None
+            and verb.lemma_ in ("hold", "take")
+            and tense == "past"
+            and date is not None
+            and date.until is None
+            and date.value.precision == "day"
+        )
         status = self._status(tense, sent, date)
         if order == "earlier" and status == "planned":
             status = "held"
-        scope = self.doc[
-            noun.left_edge.i : max(noun.right_edge.i, verb.right_edge.i if verb else 0) + 1
-        ]
+        # the round's own phrase, then where its verb says it is held ("held in Minsk")
+        where = [self.doc[noun.left_edge.i : noun.right_edge.i + 1]]
+        if verb is not None:
+            where += [
+                self.doc[c.i : c.right_edge.i + 1]
+                for c in verb.children
+                if c.dep_ == "prep" and c.lower_ in ("in", "at")
+            ]
+        place = next((p for p in map(self.place_in, where) if p), None)
         return EventMention(
             kind="round",
             trigger=noun.text,
@@ -1309,11 +1326,12 @@ class Extractor:
             end=noun.idx + len(noun.text),
             date=date,
             date_role=role,
-            place=self.place_in(scope) or self._dateline(sentence),
+            place=place or self._dateline(sentence),
             status=status,
             number=self._ordinal(noun),
             process=self._process(sent.text, noun),
             order=order,
+            one_day=one_day,
         )
 
     def _process(self, sentence_text: str, noun: Token) -> str | None:

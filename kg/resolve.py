@@ -343,6 +343,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
         target.start = _more_precise(target.start, em.date.value)
         if em.date.until:
             target.end = _more_precise(target.end, em.date.until)
+        elif em.one_day:
+            target.end = _more_precise(target.end, em.date.value)
     target.date_text = target.date_text or em.date.text
 
 
