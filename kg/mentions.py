@@ -250,6 +250,13 @@ def _line_breaks(doc: Doc) -> Doc:
 
 
 @cache
+def _gazetteer_regex() -> re.Pattern[str]:
+    gaz = load()
+    forms = sorted({*gaz.orgs, *gaz.demonyms, *gaz.capitals}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, forms)) + r")\b")
+
+
+@cache
 def _matcher() -> PhraseMatcher:
     gaz = load()
     matcher = PhraseMatcher(nlp().vocab, attr="ORTH")
@@ -264,9 +271,48 @@ def _matcher() -> PhraseMatcher:
 
 
 def extract(article: Article) -> Mentions:
-    text = f"{article.title}\n\n{article.text}" if article.title else article.text
-    doc = nlp()(text)
-    return Extractor(article, doc, load()).run()
+    """Every mention in an article: its headline (if any), a blank line, then its text."""
+    if article.title:
+        parsed = f"{sentence_case(article.title, article.text)}\n\n{article.text}"
+    else:
+        parsed = article.text
+    mentions = Extractor(article, nlp()(parsed), load()).run()
+    if article.title:
+        # evidence quotes the headline as published, not as it was parsed
+        original = f"{article.title}\n\n{article.text}"
+        mentions.text = original
+        for sent in mentions.sentences:
+            sent.text = original[sent.start : sent.end].strip()
+    return mentions
+
+
+def sentence_case(title: str, body: str) -> str:
+    """ "Ukraine Peace Talks to Resume This Week" → "Ukraine peace talks to resume this week".
+
+    The tagger reads Title Case words as proper nouns, so a headline is parsed with the words
+    its article writes in lower case lowered; names stay as they are. The length is kept, so
+    character offsets still point into the headline as published.
+    """
+    words = re.findall(r"[A-Za-z]+", title)
+    capitalised = [w for w in words if w[0].isupper()]
+    if len(words) < 3 or len(capitalised) < 0.6 * len(words):
+        return title
+    lower_in_body = set(re.findall(r"\b[a-z]+\b", body))
+    names = [(m.start(), m.end()) for m in _gazetteer_regex().finditer(title)]
+
+    def fix(m: re.Match[str]) -> str:
+        word = m.group(0)
+        in_name = any(s <= m.start() < e for s, e in names)  # "Papua New Guinea"
+        if (
+            m.start()
+            and not in_name
+            and not word.isupper()
+            and (word.lower() in lower_in_body or word.lower() in STOP_WORDS)
+        ):
+            return word.lower()
+        return word
+
+    return re.sub(r"[A-Za-z]+", fix, title)
 
 
 class Extractor:
@@ -1291,7 +1337,11 @@ class Extractor:
         )
         if in_title or noun.dep_ == "compound":
             return None
-        verb = self._governing_verb(noun)
+        verb = self._governing_verb(noun) or next(
+            # headline grammar: "Peace talks to resume this week"
+            (c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"),
+            None,
+        )
         tense = self._tense(verb)
         date = self._date_for(noun, sent, tense)
         role: Literal["start", "end"] = "start"

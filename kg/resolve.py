@@ -46,6 +46,7 @@ class Event:
     number: int | None = None
     process: str | None = None
     sentences: set[int] = field(default_factory=set)
+    earlier: bool = False  # a round the text calls "previous" or "last"
 
 
 @dataclass
@@ -314,7 +315,7 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         planned = [r for r in same if r.status == "planned"]
         return planned[-1] if planned else None
     if em.order == "earlier":
-        held = [r for r in same if r.status == "held" and r.number is not None]
+        held = [r for r in same if r.earlier or r.status == "held" and r.number is not None]
         return held[-1] if held else None
     for r in reversed(same):
         if em.date is None or (r.start is None and r.end is None):
@@ -330,6 +331,7 @@ def _overlap(a: DateValue, b: DateValue) -> bool:
 
 def _merge_round(target: Event, em: EventMention) -> None:
     target.sentences.add(em.sentence)
+    target.earlier = target.earlier or em.order == "earlier"
     target.place = target.place or em.place
     if em.number is not None:
         target.number = em.number
