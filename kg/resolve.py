@@ -315,7 +315,7 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         planned = [r for r in same if r.status == "planned"]
         return planned[-1] if planned else None
     if em.order == "earlier":
-        held = [r for r in same if r.earlier or r.status == "held" and r.number is not None]
+        held = [r for r in same if r.earlier or (r.status == "held" and r.number is not None)]
         return held[-1] if held else None
     for r in reversed(same):
         if em.date is None or (r.start is None and r.end is None):
