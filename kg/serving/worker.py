@@ -10,8 +10,10 @@ so a replacement starts in a few tens of milliseconds.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import signal
 import struct
 import sys
 import time
@@ -23,6 +25,7 @@ import pyoxigraph as ox
 from kg.serving import negotiation
 
 FRAME = struct.Struct(">II")
+_PR_SET_PDEATHSIG = 1
 _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # How often a read-only worker looks for a rebuilt store on disk.
@@ -298,7 +301,17 @@ def _graph(name: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name is None else ox.NamedNode(name)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to kill this worker when the server dies, even in the middle of a query."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass  # not Linux: the worker still ends when its stdin closes, after the query
+
+
 def main(argv: list[str]) -> int:
+    _die_with_parent()
     # Frames go to the real stdout; anything else a library prints lands on stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
