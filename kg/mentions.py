@@ -1312,7 +1312,7 @@ class Extractor:
 
     def _names_process(self, noun: Token) -> bool:
         """ "the Normandy format summit": the noun's own words name a known process."""
-        words = " ".join(t.lower_ for t in noun.subtree)
+        words = _phrase_text(noun).lower()
         return any(cue in words for _, cues in self.gaz.processes for cue in cues)
 
     def _body_session(self, noun: Token) -> bool:
@@ -1325,8 +1325,8 @@ class Extractor:
         )
 
     def _round_cue(self, noun: Token) -> bool:
-        words = {t.lower_ for t in noun.subtree} | {t.lower_ for t in noun.children}
-        text = " ".join(t.lower_ for t in noun.sent)
+        words = set(_phrase_text(noun).lower().split())
+        text = noun.sent.text.lower()
         return bool(words & set(self.trig["process_modifiers"])) or any(
             cue in text for _, cues in self.gaz.processes for cue in cues
         )
@@ -1409,6 +1409,11 @@ class Extractor:
             if known.split()[0] in name.split() and known.split()[0][0].isupper():
                 return known
         return name
+
+
+def _phrase_text(token: Token) -> str:
+    """A token's phrase as written ("six-party talks", not "six - party talks")."""
+    return "".join(t.text_with_ws for t in token.subtree).strip()
 
 
 def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:

@@ -47,6 +47,7 @@ class Event:
     process: str | None = None
     sentences: set[int] = field(default_factory=set)
     earlier: bool = False  # a round the text calls "previous" or "last"
+    later: bool = False  # a round the text calls "next" or "new"
 
 
 @dataclass
@@ -306,13 +307,19 @@ def _series_key(process: str | None) -> frozenset[str]:
 def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
     same = [r for r in rounds if _series_key(r.process) == _series_key(process)]
     if em.number is not None:
-        return (
-            next((r for r in same if r.number in (em.number, None) and r.start is None), None)
-            if not any(r.number == em.number for r in same)
-            else next(r for r in same if r.number == em.number)
+        numbered = next((r for r in same if r.number == em.number), None)
+        if numbered is not None:
+            return numbered
+        # "the next round" named before its number: the one after the last numbered round
+        last = max((r.number for r in same if r.number is not None), default=em.number - 1)
+        upcoming = [r for r in same if r.number is None and r.later]
+        if upcoming and last == em.number - 1:
+            return upcoming[-1]
+        return next(
+            (r for r in same if r.number is None and r.start is None and not r.earlier), None
         )
     if em.order == "later":
-        planned = [r for r in same if r.status == "planned"]
+        planned = [r for r in same if r.status == "planned" or r.later]
         return planned[-1] if planned else None
     if em.order == "earlier":
         held = [r for r in same if r.earlier or (r.status == "held" and r.number is not None)]
@@ -332,6 +339,7 @@ def _overlap(a: DateValue, b: DateValue) -> bool:
 def _merge_round(target: Event, em: EventMention) -> None:
     target.sentences.add(em.sentence)
     target.earlier = target.earlier or em.order == "earlier"
+    target.later = target.later or em.order == "later"
     target.place = target.place or em.place
     if em.number is not None:
         target.number = em.number

@@ -1,0 +1,318 @@
+"""Each linguistic capability of the extractor, pinned with a small text written for the test."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from kg.articles import Article
+from kg.assemble import IRIs
+from kg.mentions import extract, sentence_case
+from kg.resolve import ArticleFacts, resolve
+
+WEDNESDAY = date(2021, 3, 10)
+
+
+def read(text: str, when: date = WEDNESDAY, **meta: str) -> ArticleFacts:
+    return resolve(extract(Article(id="t", text=text, date=when, source_file="test", **meta)))
+
+
+def pairs(facts: ArticleFacts) -> set[frozenset[str]]:
+    return {frozenset(n for _, n in m.participants) for m in facts.meetings}
+
+
+def only_meeting(facts: ArticleFacts):
+    assert len(facts.meetings) == 1, facts.meetings
+    return facts.meetings[0]
+
+
+# --- persons, titles, affiliations -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, name, title, affiliation",
+    [
+        (
+            "Chilean Foreign Minister Rosa Ibarra arrived.",
+            "Rosa Ibarra",
+            "Foreign Minister",
+            "Chile",
+        ),
+        (
+            "Norway's deputy foreign minister, Lars Eide, spoke.",
+            "Lars Eide",
+            "deputy foreign minister",
+            "Norway",
+        ),
+        (
+            "The EU's foreign policy chief, Anna Lind, spoke.",
+            "Anna Lind",
+            "foreign policy chief",
+            "European Union",
+        ),
+        (
+            "President of the French Republic Jean Morel spoke.",
+            "Jean Morel",
+            "President of the French Republic",
+            "France",
+        ),
+        (
+            "The talks were chaired by the Hon Mark Reid MP, Minister for Trade, on Monday.",
+            "Mark Reid",
+            "Minister for Trade",
+            None,
+        ),
+        (
+            "U.S. Trade Representative Dana Kirk arrived on Monday.",
+            "Dana Kirk",
+            "Trade Representative",
+            "United States",
+        ),
+    ],
+)
+def test_titles_and_affiliations(text: str, name: str, title: str, affiliation: str | None) -> None:
+    person = read(text).persons[name]
+    assert title in person.titles
+    assert person.affiliations[:1] == ([affiliation] if affiliation else [])
+
+
+def test_a_nationality_carries_over_a_coordinated_title() -> None:
+    f = read("He met Indian Foreign Minister Ravi Rao and Defence Minister Meera Iyer.")
+    assert f.persons["Meera Iyer"].affiliations == ["India"]
+
+
+def test_a_spokesman_represents_whom_the_possessor_represents() -> None:
+    f = read(
+        "Austrian Chancellor Karl Weber met envoys. "
+        "Weber's spokesman, Otto Brandl, said the talks went well."
+    )
+    assert f.persons["Otto Brandl"].affiliations == ["Austria"]
+
+
+def test_a_body_stands_for_its_parent_too() -> None:
+    f = read("The President of the European Commission Hanna Berg spoke to reporters.")
+    assert f.persons["Hanna Berg"].affiliations == ["European Commission", "European Union"]
+
+
+def test_journalists_and_people_without_a_role_are_not_diplomats() -> None:
+    f = read("Maria Sols\n\nPrime Minister Ivo Tal met envoys, Maria Sols reports from Riga.")
+    assert set(f.persons) == {"Ivo Tal"}
+
+
+# --- coreference -----------------------------------------------------------------------------
+
+
+def test_surnames_resolve_to_the_full_name_within_an_article() -> None:
+    f = read(
+        "Foreign Minister Sofia Petrakis arrived in Oslo. Petrakis said the talks would be hard."
+    )
+    assert set(f.persons) == {"Sofia Petrakis"}
+    assert "Petrakis" in f.persons["Sofia Petrakis"].aliases
+
+
+def test_family_name_first_names_resolve_too() -> None:
+    f = read(
+        "Vice Premier Wang Lei arrived. Talks between Wang and Secretary of State Ann Cole ended."
+    )
+    assert frozenset({"Wang Lei", "Ann Cole"}) in pairs(f)
+
+
+def test_two_people_with_one_surname_stay_two_nodes() -> None:
+    iris = IRIs()
+    first = read("Foreign Minister Anna Novak met envoys.").persons
+    second = read("Defence Minister Petr Novak met envoys.").persons
+    assert iris.person(*first) != iris.person(*second)
+
+
+def test_a_pronoun_is_the_last_subject() -> None:
+    f = read(
+        "Special Envoy Lena Holt arrived in Cairo on Monday. "
+        "She held talks with Egyptian Foreign Minister Omar Said."
+    )
+    assert pairs(f) == {frozenset({"Lena Holt", "Omar Said"})}
+
+
+def test_a_title_alone_refers_to_its_holder() -> None:
+    f = read(
+        "UN Special Envoy for Yemen Tom Grey is in Muscat. "
+        "On Monday, the Special Envoy briefed the UN Security Council."
+    )
+    assert frozenset({"Tom Grey", "UN Security Council"}) in pairs(f)
+
+
+def test_a_counterpart_is_the_named_holder_of_that_nationality() -> None:
+    f = read(
+        "Spanish Prime Minister Luis Vega met Portuguese Prime Minister Rui Costa on Monday. "
+        "Later, Vega spoke by phone with his Portuguese counterpart."
+    )
+    assert frozenset({"Luis Vega", "Rui Costa"}) in pairs(f)
+
+
+# --- organisations, states and places -------------------------------------------------------
+
+
+def test_a_capital_that_acts_is_its_state_and_a_capital_where_things_happen_is_a_place() -> None:
+    f = read("Tokyo protested on Monday. The envoys met in Tokyo later.")
+    assert "Japan" in f.orgs
+    f2 = read("The envoys met in Tokyo on Monday.")
+    assert "Japan" not in f2.orgs
+
+
+def test_conflict_parties_by_demonym() -> None:
+    f = read("Talks between the Libyan government and the opposition resumed in Geneva.")
+    assert {"Libyan government", "Libyan opposition"} <= set(f.orgs)
+
+
+def test_acronyms_defined_in_the_text_name_their_body() -> None:
+    f = read("Ministers praised the Joint Border Commission (JBC). The JBC will meet again.")
+    assert f.orgs["Joint Border Commission"].aliases == {"JBC"}
+
+
+def test_a_dateline_names_the_agency_and_the_place() -> None:
+    article = Article(
+        id="t",
+        text="Foreign Minister Ana Ruiz met Foreign Minister Jon Berg on Monday.",
+        date=WEDNESDAY,
+        source_file="t",
+        dateline_place="Madrid",
+        dateline_agency="TASS",
+    )
+    f = resolve(extract(article))
+    assert "TASS" in f.orgs
+    assert only_meeting(f).place == "Madrid"
+
+
+# --- meetings --------------------------------------------------------------------------------
+
+
+def test_one_meeting_per_counterpart_unless_they_met_together() -> None:
+    separate = read(
+        "Foreign Minister Ida Lund held meetings with Finnish Foreign Minister Aku Laine and "
+        "Estonian Foreign Minister Mart Tamm."
+    )
+    assert pairs(separate) == {
+        frozenset({"Ida Lund", "Aku Laine"}),
+        frozenset({"Ida Lund", "Mart Tamm"}),
+    }
+    together = read(
+        "President Eva Kral had a telephone conversation with Chancellor Max Roth and "
+        "Prime Minister Ole Dahl."
+    )
+    assert len(only_meeting(together).participants) == 3
+
+
+def test_co_chairs_meet_each_other() -> None:
+    f = read(
+        "The forum was co-chaired by the Hon Kate Ford MP, Minister for Trade, and the Hon "
+        "Sam Ola MP, Minister for Commerce."
+    )
+    assert frozenset({"Kate Ford", "Sam Ola"}) in pairs(f)
+
+
+def test_talks_between_conflict_parties_are_a_round_not_a_meeting() -> None:
+    f = read(
+        "President Ana Lopes briefed reporters on plans to prepare a meeting with the "
+        "representatives of Tripoli and the opposition to be held in Geneva on March 20."
+    )
+    assert not f.meetings
+    assert [r.start.literal() for r in f.rounds if r.start] == ["2021-03-20"]
+
+
+# --- tense and status ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "verb_phrase, status",
+    [
+        ("will hold talks on Friday with", "planned"),
+        ("held talks on Monday with", "held"),
+        ("is scheduled to meet on Friday with", "planned"),
+    ],
+)
+def test_planned_or_held_from_the_verb(verb_phrase: str, status: str) -> None:
+    f = read(f"Foreign Minister Nils Berg {verb_phrase} Foreign Minister Ute Sand.")
+    assert only_meeting(f).status == status
+
+
+@pytest.mark.parametrize("word, status", [("postponed", "postponed"), ("cancelled", "cancelled")])
+def test_postponed_and_cancelled(word: str, status: str) -> None:
+    f = read(f"The 4th round of the Vienna talks was {word}.")
+    assert [r.status for r in f.rounds] == [status]
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+
+def test_weekdays_resolve_against_the_article_date() -> None:
+    # 2021-03-10 is a Wednesday
+    held = only_meeting(read("Foreign Minister Ada Holm met Foreign Minister Bo Lind on Monday."))
+    assert held.start is not None and held.start.literal() == "2021-03-08"
+
+
+def test_a_vague_date_is_an_interval_never_a_made_up_day() -> None:
+    m = only_meeting(
+        read(
+            "In the second half of February, Foreign Minister Ada Holm met "
+            "Foreign Minister Bo Lind."
+        )
+    )
+    assert m.start is not None
+    assert m.start.literal() == "2021-02"
+    assert (m.start.earliest, m.start.latest) == (date(2021, 2, 16), date(2021, 2, 28))
+
+
+def test_a_round_that_ended_gets_an_end_date() -> None:
+    f = read("The previous, 5th round of the Baku talks ended exactly two months ago.")
+    (rnd,) = f.rounds
+    assert rnd.start is None
+    assert rnd.end is not None and rnd.end.literal() == "2021-01-10"
+
+
+def test_a_date_range_gives_start_and_end() -> None:
+    f = read("The six-party talks will take place in Seoul from March 24 - 26.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-24", "2021-03-26")
+
+
+# --- rounds ----------------------------------------------------------------------------------
+
+
+def test_numbered_next_and_previous_rounds_of_one_series() -> None:
+    f = read(
+        "The 3rd round of the Oslo talks ended in February. "
+        "The next round of the Oslo talks is scheduled for April 2. "
+        "Envoys said the 4th round of the Oslo talks would be decisive."
+    )
+    numbers = sorted(r.number for r in f.rounds if r.number)
+    assert numbers == [3, 4]
+    fourth = next(r for r in f.rounds if r.number == 4)
+    assert fourth.start is not None and fourth.start.literal() == "2021-04-02"
+
+
+def test_a_numbered_forum_is_a_round() -> None:
+    f = read("The 12th Norway-Iceland Ministerial Forum was held in Reykjavik on 3 March 2021.")
+    (rnd,) = f.rounds
+    assert rnd.number == 12
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-03", "2021-03-03")
+
+
+# --- text form -------------------------------------------------------------------------------
+
+
+def test_title_case_headlines_are_parsed_in_sentence_case() -> None:
+    body = "The peace talks will resume this week in Oslo."
+    assert sentence_case("Colombia Peace Talks to Resume This Week", body) == (
+        "Colombia peace talks to resume this week"
+    )
+    assert sentence_case("Papua New Guinea Forum Opens", "a new forum opens") == (
+        "Papua New Guinea forum opens"
+    )
+
+
+def test_a_hard_wrapped_line_does_not_end_a_sentence() -> None:
+    f = read(
+        "President Eva Kral had a telephone conversation with Chancellor Max Roth and\n"
+        "Prime Minister Ole Dahl on Tuesday about the border."
+    )
+    assert len(only_meeting(f).participants) == 3
