@@ -209,31 +209,45 @@ def test_timeout_kills_the_query_and_spares_other_clients(
         started = time.monotonic()
         with httpx.Client(base_url=server.url, timeout=60) as other:
             slow["response"] = other.get("/sparql", params={"query": SLOW})
-        slow["seconds"] = time.monotonic() - started
+        slow["done"] = time.monotonic()
+        slow["seconds"] = slow["done"] - started
 
     thread = threading.Thread(target=run_slow)
     thread.start()
     time.sleep(0.3)
-    started = time.monotonic()
     fast = client.get("/sparql", params={"query": DIPLOMATS})
+    fast_done = time.monotonic()
     assert fast.status_code == 200
-    assert time.monotonic() - started < 1.5
-    thread.join(30)
+    thread.join(60)
     response = slow["response"]
     assert isinstance(response, httpx.Response)
     assert response.status_code == 503
     assert "--timeout" in response.text
-    assert slow["seconds"] < 5
+    # The other client was answered while the slow query still ran on its own worker.
+    assert fast_done < slow["done"]
+    assert slow["seconds"] < 2.0 + 8  # the limit, plus slack for a loaded machine
     killed = before - server.pool.pids
     assert len(killed) == 1
     (pid,) = killed
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    deadline = time.monotonic() + 5  # SIGKILL lands at the process's next time slice
+    while not _stopped(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _stopped(pid)
     deadline = time.monotonic() + 20
     while len(server.pool.pids) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(server.pool.pids) == 2
     assert client.get("/sparql", params={"query": DIPLOMATS}).status_code == 200
+
+
+def _stopped(pid: int) -> bool:
+    """True once the process is gone or a zombie (killed, its CPU freed, not yet reaped)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    stat = Path(f"/proc/{pid}/stat")
+    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def test_updates_need_the_token(tmp_path: Path) -> None:
