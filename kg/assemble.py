@@ -74,7 +74,7 @@ def date_literal(value: DateValue) -> Literal:
     return Literal(value.literal(), datatype=XSD[value.xsd_type])
 
 
-def assemble(facts: ArticleFacts, base: str = DEFAULT_BASE) -> Graph:
+def assemble(facts: ArticleFacts, base: str = DEFAULT_BASE, version: str = __version__) -> Graph:
     iris = IRIs(base)
     article = facts.article
     art = iris.article(article.id)
@@ -100,7 +100,7 @@ def assemble(facts: ArticleFacts, base: str = DEFAULT_BASE) -> Graph:
         g.add((art, DKG.sourceName, Literal(article.source)))
     g.add((art, DKG.sourceFile, Literal(article.source_file)))
     g.add((art, DKG.contentHash, Literal(article.content_hash)))
-    g.add((art, DKG.extractorVersion, Literal(__version__)))
+    g.add((art, DKG.extractorVersion, Literal(version)))
 
     for org in facts.orgs.values():
         node = iris.org(org.name)

@@ -9,14 +9,17 @@ This is the library API the CLI wraps:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
 from rdflib import Graph
 
+from kg import __version__
 from kg.articles import Article, ArticleError, iter_files, read_path
 from kg.assemble import assemble
 from kg.mentions import extract
@@ -41,6 +44,7 @@ class ArticleResult:
 class BuildReport:
     results: list[ArticleResult] = field(default_factory=list)
     errors: list[ArticleError] = field(default_factory=list)
+    pruned: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -52,7 +56,17 @@ class BuildReport:
 
 def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
     """Read one article into its named graph (no validation, no store)."""
-    return assemble(resolve(extract(article)), base)
+    return assemble(resolve(extract(article)), base, extractor_version())
+
+
+@cache
+def extractor_version() -> str:
+    """The release plus a digest of the rules and word lists: a change rebuilds every article."""
+    package = Path(__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted([*package.glob("*.py"), *(package / "data").glob("*")]):
+        digest.update(path.name.encode() + path.read_bytes())
+    return f"{__version__}+{digest.hexdigest()[:12]}"
 
 
 def read_articles(
@@ -90,15 +104,20 @@ def build(
     default_date: date | None = None,
     force: bool = False,
     keep_invalid: bool = False,
+    prune: bool = False,
     progress: Callable[[ArticleResult], None] | None = None,
 ) -> BuildReport:
-    """Build every article under the paths into the store; bad files are reported, not fatal."""
+    """Build every article under the paths into the store; bad files are reported, not fatal.
+
+    With prune, article graphs in the store that this run did not read are removed, so the
+    store mirrors the corpus given (a deleted file's facts go with it).
+    """
     articles, errors = read_articles(paths, default_date)
     report = BuildReport(errors=errors)
-    known = {r.graph: r.content_hash for r in store.articles()} if not force else {}
+    # an article is unchanged when its text and the extractor that read it are the same
+    known = {r.graph: (r.content_hash, r.version) for r in store.articles()} if not force else {}
     for article in articles:
-        graph_iri = f"{base if base.endswith(('/', '#')) else base + '/'}article/{article.id}"
-        if known.get(graph_iri) == _fingerprint(article):
+        if known.get(_graph_iri(base, article.id)) == (article.content_hash, extractor_version()):
             result = ArticleResult(article, "unchanged")
         else:
             try:
@@ -118,9 +137,16 @@ def build(
         report.results.append(result)
         if progress:
             progress(result)
+    # an unreadable file may be an article whose graph must not be lost: prune only a clean read
+    if prune and not report.errors:
+        read = {_graph_iri(base, r.article.id) for r in report.results}
+        for record in list(store.articles()):
+            if record.graph not in read:
+                store.remove_article(record.graph)
+                report.pruned.append(record.graph)
     store.flush()
     return report
 
 
-def _fingerprint(article: Article) -> str:
-    return article.content_hash
+def _graph_iri(base: str, article_id: str) -> str:
+    return f"{base if base.endswith(('/', '#')) else base + '/'}article/{article_id}"

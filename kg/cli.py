@@ -78,6 +78,11 @@ def main() -> None:
     is_flag=True,
     help="Store article graphs that break the SHACL shapes (reported all the same).",
 )
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove from the store the articles not found under PATHS (deleted files).",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def build(
     paths: tuple[Path, ...],
@@ -86,6 +91,7 @@ def build(
     base_iri: str,
     force: bool,
     keep_invalid: bool,
+    prune: bool,
     quiet: bool,
 ) -> None:
     """Read articles (files or directories) into the graph store.
@@ -116,6 +122,7 @@ def build(
         default_date=default_date,
         force=force,
         keep_invalid=keep_invalid,
+        prune=prune,
         progress=progress,
     )
     for error in report.errors:
@@ -145,7 +152,7 @@ def build(
     summary = (
         f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
         f"{report.count('invalid')} invalid, {report.count('failed')} failed, "
-        f"{len(report.errors)} unreadable; "
+        f"{len(report.errors)} unreadable, {len(report.pruned)} pruned; "
         f"store {gs.path} now holds {size} quads"
     )
     click.echo(summary, err=not report.ok)

@@ -33,9 +33,6 @@ class Gazetteer:
     processes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     triggers: dict = field(default_factory=dict)
 
-    def state_names(self) -> set[str]:
-        return {e.name for e in self.orgs.values() if e.kind == "state"}
-
 
 def _lines(name: str) -> list[list[str]]:
     rows = []

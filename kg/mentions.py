@@ -12,7 +12,6 @@ from functools import cache
 from itertools import pairwise
 from typing import Literal
 
-import spacy
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -1425,6 +1424,3 @@ def ordinal_value(word: str) -> int | None:
         return _ORDINALS[word.lower()]
     m = _ORDINAL_RE.match(word)
     return int(m.group(1)) if m else None
-
-
-__all__ = ["Mentions", "extract", "nlp", "spacy"]

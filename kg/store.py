@@ -51,6 +51,7 @@ class ArticleRecord:
     graph: str
     content_hash: str | None
     source_file: str | None
+    version: str | None
 
 
 class GraphStore:
@@ -97,16 +98,18 @@ class GraphStore:
     def articles(self) -> Iterator[ArticleRecord]:
         """Every article graph with the content hash it was built from."""
         query = f"""
-            SELECT ?g ?hash ?file WHERE {{
+            SELECT ?g ?hash ?file ?version WHERE {{
               GRAPH ?g {{ ?g a <{DKG.Article}> .
                 OPTIONAL {{ ?g <{DKG.contentHash}> ?hash }}
-                OPTIONAL {{ ?g <{DKG.sourceFile}> ?file }} }}
+                OPTIONAL {{ ?g <{DKG.sourceFile}> ?file }}
+                OPTIONAL {{ ?g <{DKG.extractorVersion}> ?version }} }}
             }}"""
         for row in self.oxigraph.query(query):
             yield ArticleRecord(
                 graph=row["g"].value,
                 content_hash=row["hash"].value if row["hash"] else None,
                 source_file=row["file"].value if row["file"] else None,
+                version=row["version"].value if row["version"] else None,
             )
 
     def query(self, sparql: str, substitutions: dict[str, str] | None = None) -> object:

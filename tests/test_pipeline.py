@@ -184,3 +184,20 @@ def test_turtle_export_loads_elsewhere_with_the_same_triples(tmp_path: Path) -> 
         )
         assert done.returncode == 0, done.stderr
         assert f"returned {len(other)} triples" in done.stderr
+
+
+def test_prune_removes_deleted_articles_but_never_after_a_read_error(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "a.txt")
+    (corpus / "b.txt").write_text("date 2020-05-04\n\nForeign Minister Ana Ruiz met envoys.")
+    with GraphStore(tmp_path / "store") as store:
+        assert build([corpus], store).count("built") == 2
+        (corpus / "b.txt").write_bytes(b"\xff\xfe")  # unreadable now: its graph stays
+        report = build([corpus], store, prune=True)
+        assert report.errors and not report.pruned
+        assert len(list(store.articles())) == 2
+        (corpus / "b.txt").unlink()
+        report = build([corpus], store, prune=True)
+        assert [g.rsplit("/", 1)[-1] for g in report.pruned] == ["b"]
+        assert len(list(store.articles())) == 1
