@@ -1024,6 +1024,9 @@ class Extractor:
                 and (self._names_process(token) or self._body_session(token))
             ):
                 event = self._round(token, sent, sentence)
+                meeting = self._bilateral(token, sent, sentence)
+                if meeting is not None:
+                    self.events.append(meeting)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -1221,15 +1224,15 @@ class Extractor:
         others = self._objects(noun, ("with",))
         if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
             others += self._objects(verb, ("with",))
-        persons_between = [b for b in between if any(p.start == b.start for p in self.persons)]
         series = noun.lower_ in ("talks", "negotiations")
         if series and self._round_cue(noun) and not others:
             round_ = self._round(noun, sent, sentence)
-            if len(persons_between) < 2:
+            meeting = self._bilateral(noun, sent, sentence)
+            if meeting is None:
                 return round_
             if round_ is not None:
-                # "trade talks between Liu and Lighthizer": a round, and a meeting of the two
                 self.events.append(round_)
+            return meeting
         if series and not others and not between and self._continues_series(noun):
             return self._round(noun, sent, sentence)
         if between:
@@ -1290,6 +1293,17 @@ class Extractor:
             place=place,
             status=self._status(tense, sent, date),
         )
+
+    def _bilateral(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
+        """ "trade talks between Liu and Lighthizer": a round of a series, and a meeting."""
+        if noun.lower_ not in ("talks", "negotiations"):
+            return None
+        between = self._objects(noun, ("between",))
+        named = [b for b in between if b.kind == "name" and not self._is_party(b)]
+        if len(named) < 2:
+            return None
+        verb = self._governing_verb(noun)
+        return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
 
     def _is_party(self, ref: PartyRef) -> bool:
         return any(o.start == ref.start and o.kind == "party" for o in self.orgs)

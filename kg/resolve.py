@@ -156,6 +156,7 @@ class _PartyResolver:
     ):
         self.mentions, self.persons, self.orgs = mentions, persons, orgs
         self.gaz = load()
+        self.home = _publishing_state(mentions.article.source or "")
         synonyms = self.gaz.triggers["title_synonyms"]
         self.synonyms = synonyms
         self.heads = {
@@ -183,7 +184,13 @@ class _PartyResolver:
         if orgs:
             return [("org", orgs[0].name)]
         described = self._described_person(ref)
-        return [("person", described)] if described else []
+        if described:
+            return [("person", described)]
+        # "The Prime Minister spoke to ..." in a government's own readout: that government
+        office = ref.text.lower().removeprefix("the ").strip()
+        if self.home and office in self.gaz.triggers["national_offices"]:
+            return [("org", self.home)]
+        return []
 
     def _persons_of(self, state: str) -> list[str]:
         return [n for n, p in self.persons.items() if state in p.affiliations]

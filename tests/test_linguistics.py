@@ -316,3 +316,21 @@ def test_a_hard_wrapped_line_does_not_end_a_sentence() -> None:
         "Prime Minister Ole Dahl on Tuesday about the border."
     )
     assert len(only_meeting(f).participants) == 3
+
+
+def test_an_unnamed_office_holder_in_a_government_readout_is_that_government() -> None:
+    f = read(
+        "The Prime Minister spoke to Chancellor Greta Lind by phone this evening.",
+        source="Prime Minister's Office, 10 Downing Street",
+    )
+    assert frozenset({"United Kingdom", "Greta Lind"}) in pairs(f)
+    news = read(
+        "The Prime Minister spoke to Chancellor Greta Lind by phone.", source="Example Wire"
+    )
+    assert not news.meetings
+
+
+def test_bilateral_talks_of_a_series_are_a_round_and_a_meeting() -> None:
+    f = read("The trade talks between Japan and Canada resumed on Monday.")
+    assert frozenset({"Japan", "Canada"}) in pairs(f)
+    assert len(f.rounds) == 1
