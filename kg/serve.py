@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import errno
 import os
 import socket
@@ -117,7 +116,7 @@ def serve_command(
         click.echo("Updates are enabled: writes need 'Authorization: Bearer <token>'.")
     # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C waiting.
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -62,6 +62,9 @@ def keywords(text: str) -> set[str]:
 
 def uses_network(text: str) -> str | None:
     """`SERVICE` or `LOAD` if the text would fetch from elsewhere, else None."""
+    lowered = text.lower()
+    if "service" not in lowered and "load" not in lowered:
+        return None  # the common case, without tokenizing
     found = keywords(text) & {"SERVICE", "LOAD"}
     return min(found) if found else None
 
