@@ -54,10 +54,12 @@ _ORDINALS = {
     )
 }
 _ORDINAL_RE = re.compile(r"^(\d{1,3})(?:st|nd|rd|th)$", re.I)
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆČĎĐĒĖĘĚĞĪĮİĶĹĽŁŃŇŌŐŒŔŘŚŞŠŢŤŪŮŰŲŹŻŽ"
+_NAME_WORD = rf"(?:(?:al|el|ad|ash|as)-)?[{_UPPER}][\w’'\-]*[a-zà-ÿ][\w’'\-]*"
 _NAME_RE = re.compile(
-    r"(?:(?:[A-Z]\.){1,3}\s?)?(?:(?:al|el|ad|ash|as)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*"
-    r"(?:\s+(?:(?:de|da|di|van|von|der|den|la|le|du|dos|das|bin|ibn|abu|al|el)\s+)*"
-    r"(?:(?:al|el|ad)-)?[A-Z][\w’'\-]*[a-z][\w’'\-]*){0,3}"
+    rf"(?:(?:[A-Z]\.){{1,3}}\s?)?{_NAME_WORD}"
+    r"(?:\s+(?:(?:de|da|di|van|von|der|den|la|le|du|dos|das|del|bin|ibn|abu|al|el|y)\s+)*"
+    rf"{_NAME_WORD}){{0,4}}"
 )
 _DATE_WORDS = {
     *["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"],
@@ -109,7 +111,9 @@ _CRISIS_WORDS = {
     "problem",
     "situation",
 }
-_HONORIFIC_NAME = re.compile(r"\b(?:the\s+)?(?:Hon\.?|H\.E\.|His Excellency|Her Excellency)\s+")
+_HONORIFIC_NAME = re.compile(
+    r"\b(?:the\s+)?(?:Hon\.?|H\.E\.|His Excellency|Her Excellency|Shri|Smt\.?)\s+"
+)
 # verbs whose subject takes part in the talks they govern ("held talks", "had a call")
 _LIGHT_VERBS = {
     "hold",
@@ -133,6 +137,7 @@ _LIGHT_VERBS = {
 }
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
+_BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
 _ACRONYM_DEF = re.compile(
     r"((?:[A-Z][\w\-]*\s+)(?:(?:of|for|and|the|on|[A-Z][\w\-]*)\s+){0,8}"
@@ -403,7 +408,12 @@ class Extractor:
         affiliation = of_person = None
         if j < stop and doc[j].lower_ == "the":
             j += 1
-        if j in self.gaz_spans and self.gaz_spans[j][1] != "capital":
+        body_end = self._demonym_body(j, stop)
+        if body_end is not None:
+            # "Russian Foreign Ministry Spokeswoman", "the Turkish Foreign Ministry's adviser"
+            affiliation = self.gaz_spans[j][2]
+            j = body_end + 1 if body_end < stop and doc[body_end].text in ("'s", "’s") else body_end
+        elif j in self.gaz_spans and self.gaz_spans[j][1] != "capital":
             span, _, canonical = self.gaz_spans[j]
             affiliation, j = canonical, span.end
             if j < stop and doc[j].text in ("'s", "’s"):
@@ -421,7 +431,10 @@ class Extractor:
             token = doc[j]
             if j in self.org_tokens:
                 break
-            if self._is_title_word(token) or (token.text == "-" and head_end is not None):
+            joins = token.text == "-" or (
+                token.lower_ == "and" and j + 1 < stop and self._is_title_word(doc[j + 1])
+            )
+            if self._is_title_word(token) or (joins and head_end is not None):
                 if token.lower_ in self.gaz.title_heads:
                     head_end = j + 1
                 j += 1
@@ -440,8 +453,7 @@ class Extractor:
                 if (
                     doc[end].lower_ == "of"
                     and obj
-                    and obj[1] == "org"
-                    and obj[0].end == pp_end
+                    and obj[1] in ("org", "demonym")
                     and not affiliation
                 ):
                     affiliation = obj[2]
@@ -450,6 +462,25 @@ class Extractor:
             return None
         return title_start, end, affiliation, of_person
 
+    def _demonym_body(self, j: int, stop: int) -> int | None:
+        """The end of "Russian Foreign Ministry" when a demonym opens a body's name at j."""
+        if j not in self.gaz_spans or self.gaz_spans[j][1] != "demonym":
+            return None
+        start = k = self.gaz_spans[j][0].end
+        while (
+            k < stop
+            and k - start < 3
+            and self.doc[k].is_title
+            and self.doc[k].lower_ in _BODY_WORDS
+        ):
+            k += 1
+        return (
+            k
+            if k > start
+            and self.doc[k - 1].lower_ in ("ministry", "office", "embassy", "mission", "army")
+            else None
+        )
+
     def _title_object(self, j: int, stop: int, prep: str) -> int | None:
         doc = self.doc
         if j < stop and doc[j].lower_ == "the":
@@ -457,6 +488,17 @@ class Extractor:
         if j in self.gaz_spans and self.gaz_spans[j][1] == "org":
             return self.gaz_spans[j][0].end
         start = j
+        if j in self.gaz_spans and self.gaz_spans[j][1] == "demonym":
+            # "head of the Russian delegation"
+            k = self.gaz_spans[j][0].end
+            if k < stop and doc[k].lower_ in (
+                "delegation",
+                "side",
+                "team",
+                "government",
+                "mission",
+            ):
+                return k + 1
         if prep == "to":
             # "chief envoy to the North Korean nuclear talks": up to the series noun
             while j < stop and j - start < 7 and not doc[j].is_punct:
@@ -469,13 +511,21 @@ class Extractor:
             if doc[j].lower_ not in ("and", "the"):
                 last = j + 1
             j += 1
+        if last is None:
+            # an appositive title ends at punctuation: "Director for the Western Balkans,"
+            k = j
+            while k < stop and k - j < 5 and doc[k].is_title:
+                k += 1
+            if k > j and (k == stop or doc[k].is_punct):
+                return k
         return last
 
     def _name_at(self, char: int, limit: int) -> tuple[int, int, str] | None:
         """A person's name starting at a character offset, honorifics and suffixes removed."""
         text = self.doc.text
         m = re.match(
-            r"[ \t]*,?[ \t]*(?:(?:the\s+)?(?:Hon\.?|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir)\s+)?",
+            r"[ \t]*,?[ \t]*(?:(?:the\s+)?"
+            r"(?:Hon\.?|H\.E\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir|Shri|Smt\.?|Sheikh|Sheikha)\s+)?",
             text[char:limit],
         )
         start = char + (m.end() if m else 0)
@@ -555,6 +605,10 @@ class Extractor:
                     span = doc.char_span(start, end, alignment_mode="expand")
                     i = span.end if span is not None else t_end
                 else:
+                    # "Iran's chief negotiator, Deputy Foreign Minister X": the next title's
+                    # holder represents Iran too
+                    if t_end < sent.end and doc[t_end].text == ",":
+                        inherited = affiliation or inherited
                     if i > sent.start - 1 and doc[i].lower_ in ("the", "his", "her"):
                         span = doc[i:t_end]
                         self.descriptions.append(

@@ -65,6 +65,11 @@ def resolve(mentions: Mentions) -> ArticleFacts:
     orgs = _organisations(mentions, persons)
     resolver = _PartyResolver(mentions, persons, orgs)
     meetings = _meetings(mentions, resolver)
+    for meeting in meetings:
+        # a party known only by inference ("the Prime Minister" → the publishing state)
+        for kind, name in meeting.participants:
+            if kind == "org":
+                orgs.setdefault(name, Organisation(name)).sentences.update(meeting.sentences)
     rounds = _rounds(mentions)
     return ArticleFacts(mentions.article, mentions.sentences, persons, orgs, meetings, rounds)
 
@@ -94,12 +99,14 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
-    _inferred_affiliations(mentions.article, persons)
+    _inferred_affiliations(mentions, persons)
     # a person is a diplomat when the article gives them an official role
     return {k: p for k, p in persons.items() if p.titles}
 
 
-def _inferred_affiliations(article: Article, persons: dict[str, Person]) -> None:
+def _inferred_affiliations(
+    mentions: Mentions, persons: dict[str, Person], lead_sentences: int = 4
+) -> None:
     """What a careful reader infers about whom a person represents.
 
     A body's parent is represented too (the European Commission's president speaks for the
@@ -107,8 +114,10 @@ def _inferred_affiliations(article: Article, persons: dict[str, Person]) -> None
     ("President", "Prime Minister") is that government's.
     """
     gaz = load()
-    home = _publishing_state(article.source or "")
+    home = _publishing_state(mentions.article.source or "")
     offices = set(gaz.triggers["national_offices"])
+    # the readout's own office-holder is the one its opening sentences are about
+    lead = {m.name for m in mentions.persons if m.subject and m.sentence <= lead_sentences}
     for p in persons.values():
         for aff in list(p.affiliations):
             parent = next(
@@ -116,13 +125,20 @@ def _inferred_affiliations(article: Article, persons: dict[str, Person]) -> None
             )
             if parent and parent not in p.affiliations:
                 p.affiliations.append(parent)
-        if home and not p.affiliations and any(t.lower() in offices for t in p.titles):
+        if (
+            home
+            and p.name in lead
+            and not p.affiliations
+            and any(t.lower() in offices for t in p.titles)
+        ):
             p.affiliations.append(home)
 
 
 def _publishing_state(source: str) -> str | None:
     """The state whose government published the article, if the source names one."""
     gaz = load()
+    if not any(word in source for word in gaz.triggers["government_sources"]):
+        return None  # a newspaper or agency, even one named after its city
     found = []
     for form, entry in gaz.orgs.items():
         if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source):

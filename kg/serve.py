@@ -6,16 +6,28 @@ import errno
 import os
 import socket
 from pathlib import Path
+from typing import Any
 
 import click
-import uvicorn
 
 from kg.namespaces import DEFAULT_BASE
-from kg.serving.app import create_app
 from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
 from kg.store import GraphStore, StoreError, default_store_path
 
 __all__ = ["create_app", "serve_command"]
+
+
+def create_app(store: Path | str, **options: Any) -> Any:
+    """The server as an ASGI app (a Starlette app); see `kg.serving.app.create_app`.
+
+    Options are the fields of `kg.serving.settings.Settings`: timeout, max_rows, workers,
+    canned_only, allow_updates, token, allow_service, base_iri, queries_dir.
+    """
+    # Imported here so that the other kg commands start without loading the web stack.
+    from kg.serving.app import create_app as build
+
+    return build(store, **options)
+
 
 _EPILOG = """\b
 Examples:
@@ -109,6 +121,8 @@ def serve_command(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
+    import uvicorn  # only when serving, like create_app
+
     sock = _bind(host, port)
     url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/"
     click.echo(f"Serving {store} at {url} (SPARQL endpoint {url}sparql); Ctrl+C stops.")
