@@ -137,6 +137,7 @@ _LIGHT_VERBS = {
 }
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
+_DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
 _BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
 _ACRONYM_DEF = re.compile(
@@ -482,41 +483,50 @@ class Extractor:
         )
 
     def _title_object(self, j: int, stop: int, prep: str) -> int | None:
+        """The end of the object of a title's preposition ("for Syria", "of State")."""
         doc = self.doc
         if j < stop and doc[j].lower_ == "the":
             j += 1
         if j in self.gaz_spans and self.gaz_spans[j][1] == "org":
             return self.gaz_spans[j][0].end
         start = j
-        if j in self.gaz_spans and self.gaz_spans[j][1] == "demonym":
-            # "head of the Russian delegation"
-            k = self.gaz_spans[j][0].end
-            if k < stop and doc[k].lower_ in (
-                "delegation",
-                "side",
-                "team",
-                "government",
-                "mission",
-            ):
-                return k + 1
-        if prep == "to":
+        k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
+        while k < stop and k - j < 5 and doc[k].is_title and k not in self.gaz_spans:
+            k += 1
+        if k < stop and doc[k].lower_ in _DELEGATION_WORDS:
+            return k + 1  # "head of the Russian delegation", "head of the Government delegation"
+        if prep in ("to", "for", "on"):
             # "chief envoy to the North Korean nuclear talks": up to the series noun
             while j < stop and j - start < 7 and not doc[j].is_punct:
                 if doc[j].lower_ in ("talks", "negotiations", "process", "conference"):
                     return j + 1
                 j += 1
-            return None
+            if prep == "to":
+                return None
+            j = start
         last = None
         while j < stop and doc[j].lower_ in self.gaz.portfolio_words:
             if doc[j].lower_ not in ("and", "the"):
                 last = j + 1
             j += 1
         if last is None:
-            # an appositive title ends at punctuation: "Director for the Western Balkans,"
+            # a named object ends at punctuation or another "of": "Director for the Western
+            # Balkans,", "Undersecretary for Latin America and the Caribbean, ..."
             k = j
-            while k < stop and k - j < 5 and doc[k].is_title:
+            while (
+                k < stop
+                and k - j < 8
+                and (
+                    doc[k].is_title
+                    or (
+                        doc[k].lower_ in ("and", "the", "of")
+                        and k + 1 < stop
+                        and doc[k + 1].is_title
+                    )
+                )
+            ):
                 k += 1
-            if k > j and (k == stop or doc[k].is_punct):
+            if k > j and (k == stop or doc[k].is_punct or doc[k].lower_ == "of"):
                 return k
         return last
 
@@ -638,6 +648,7 @@ class Extractor:
                 start, end, name, self.sentence_of(ent[0]), title=title, affiliation=affiliation
             )
         self._honorific_names()
+        self._appositive_names()
         self._speaker_labels()
         self._name_title_lines()
         self._surname_mentions()
@@ -679,7 +690,7 @@ class Extractor:
         if j < len(doc) and doc[j].text == ",":
             sent_end = ent.sent.end
             parsed = self.parse_title(j + 1, sent_end)
-            if parsed and parsed[0] <= j + 3:
+            if parsed and parsed[0] <= j + 5:  # ", the EU's Managing Director"
                 return doc[parsed[0] : parsed[1]].text, parsed[2]
         return None
 
@@ -702,6 +713,37 @@ class Extractor:
                 title=title,
                 affiliation=affiliation,
             )
+
+    def _appositive_names(self) -> None:
+        """ "Park Jae-hoon, South Korea's deputy foreign minister": a name the tagger missed."""
+        taken = [(p.start, p.end) for p in self.persons]
+        for m in _NAME_RE.finditer(self.doc.text):
+            found = self._name_at(m.start(), m.end())
+            if not found or len(found[2].split()) < 2 or _overlaps(found[0], found[1], taken):
+                continue
+            first = found[2].split()[0]
+            if (
+                not self._is_real_name(found[2])
+                or first in _DATE_WORDS
+                or first.lower() in STOP_WORDS
+            ):
+                continue
+            if any(
+                e.label_ in ("GPE", "LOC", "ORG")
+                for e in self.doc.char_span(found[0], found[1], alignment_mode="expand").ents
+            ):
+                continue
+            span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
+            titled = self._appositive_title(span) if span is not None else None
+            if titled:
+                self._add_person(
+                    found[0],
+                    found[1],
+                    found[2],
+                    self.sentence_of(span[0]),
+                    title=titled[0],
+                    affiliation=titled[1],
+                )
 
     def _speaker_labels(self) -> None:
         """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""

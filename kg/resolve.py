@@ -75,13 +75,20 @@ def resolve(mentions: Mentions) -> ArticleFacts:
 
 
 def _persons(mentions: Mentions) -> dict[str, Person]:
-    full_names = {m.name for m in mentions.persons if len(m.name.split()) > 1}
+    names = {m.name for m in mentions.persons if len(m.name.split()) > 1}
+    # "Olvera Lugo" is "Adriana Olvera Lugo" (double surnames): the longest form is the name
+    full_names = {n for n in names if not any(o != n and o.endswith(" " + n) for o in names)}
+    longer = {
+        n: max((o for o in names if o.endswith(" " + n)), key=len) for n in names - full_names
+    }
     by_surname: dict[str, str] = {}
     for name in full_names:
         by_surname.setdefault(name.split()[-1].lower(), name)
     persons: dict[str, Person] = {}
     for m in mentions.persons:
-        key = m.name if m.name in full_names else by_surname.get(m.name.lower(), m.name)
+        key = longer.get(m.name) or (
+            m.name if m.name in full_names else by_surname.get(m.name.lower(), m.name)
+        )
         m.name = key
         person = persons.setdefault(key, Person(key))
         surface = mentions.text[m.start : m.end]

@@ -73,7 +73,8 @@ Examples:
 @click.option(
     "--allow-updates",
     is_flag=True,
-    help="Accept SPARQL Update and Graph Store writes (each needs the --token).",
+    help="Accept SPARQL Update and Graph Store writes (each needs the --token). The store is "
+    "then opened for writing by a single worker, so 'kg build' must wait.",
 )
 @click.option(
     "--token",
