@@ -649,6 +649,7 @@ class Extractor:
             )
         self._honorific_names()
         self._appositive_names()
+        self._named_counterparts()
         self._speaker_labels()
         self._name_title_lines()
         self._surname_mentions()
@@ -713,6 +714,39 @@ class Extractor:
                 title=title,
                 affiliation=affiliation,
             )
+
+    def _named_counterparts(self) -> None:
+        """ "his Kosovo counterpart, Arben Gashi": the person holds the subject's office."""
+        doc = self.doc
+        for token in doc:
+            if token.lower_ not in ("counterpart", "counterparts"):
+                continue
+            states = [
+                self.gaz_spans[t.i][2]
+                for t in doc[max(token.sent.start, token.i - 5) : token.i]
+                if t.i in self.gaz_spans and self.gaz_spans[t.i][1] in ("demonym", "org")
+            ]
+            names, char = [], token.idx + len(token.text)
+            limit = token.sent.end_char
+            while (m := re.match(r"\s*(?:,|\band\b)\s*", doc.text[char:limit])) is not None:
+                found = self._name_at(char + m.end(), limit)
+                if not found or not self._is_real_name(found[2]):
+                    break
+                names.append(found)
+                char = found[1]
+            holder = next(
+                (p for p in reversed(self.persons) if p.start < token.idx and p.title), None
+            )
+            for k, (start, end, name) in enumerate(names):
+                state = states[k] if len(states) == len(names) else None
+                self._add_person(
+                    start,
+                    end,
+                    name,
+                    self._sentence_at(start),
+                    title=holder.title if holder else None,
+                    affiliation=state,
+                )
 
     def _appositive_names(self) -> None:
         """ "Park Jae-hoon, South Korea's deputy foreign minister": a name the tagger missed."""
@@ -1201,11 +1235,17 @@ class Extractor:
 
     def _subject_of(self, verb: Token) -> list[PartyRef]:
         """The parties of the clause's subject, climbing out of "after speaking", "and meeting"."""
+        if verb.dep_ == "acl" and verb.head.i < verb.i:
+            # a parse that hangs the verb on the last subject ("A and B, C, negotiated")
+            np = verb.head
+            while np.dep_ in ("appos", "conj", "compound") and np.head is not np:
+                np = np.head
+            return self._parties_in(np.left_edge, self.doc[verb.i - 1], subject=True)
         node = verb
         for _ in range(6):
             subjects = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
             if subjects:
-                return self._parties_in(subjects[0].left_edge, subjects[0].right_edge)
+                return self._parties_in(subjects[0].left_edge, subjects[0].right_edge, subject=True)
             if node.head is node:
                 break
             node = node.head
@@ -1229,6 +1269,21 @@ class Extractor:
                 return True
         return False
 
+    def _named_after(self, token: Token) -> bool:
+        """ "his Slovak counterpart, Peter Kovac": the name that follows says who it is."""
+        after = token.idx + len(token.text)
+        return any(0 <= p.start - after <= 3 for p in self.persons)
+
+    def _reports(self, person: PersonMention) -> bool:
+        """ "..., Foreign Ministry Spokeswoman Maria Zakharova said": the source, not a party."""
+        span = self.doc.char_span(person.start, person.end, alignment_mode="expand")
+        root = span.root if span is not None else None
+        return bool(
+            root is not None
+            and root.dep_ == "nsubj"
+            and root.head.lemma_ in ("say", "tell", "add", "note", "announce", "report", "confirm")
+        )
+
     def _list_end(self, last: Token) -> Token:
         """Stretch a phrase over a list the parser cut short ("with A, French officials, B")."""
         sent_end = last.sent.end
@@ -1246,7 +1301,7 @@ class Extractor:
             j -= 1
         return self.doc[j]
 
-    def _parties_in(self, first: Token, last: Token) -> list[PartyRef]:
+    def _parties_in(self, first: Token, last: Token, *, subject: bool = False) -> list[PartyRef]:
         """Every party named between two tokens, in reading order.
 
         Reading the mentions in a stretch, rather than the parse's coordination, keeps long
@@ -1257,7 +1312,7 @@ class Extractor:
         refs: list[PartyRef] = []
         covered: list[tuple[int, int]] = []
         for p in self.persons:
-            if lo <= p.start < hi:
+            if lo <= p.start < hi and (subject or not self._reports(p)):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
                 covered.append((p.phrase_start if p.phrase_start >= 0 else p.start, p.end))
         for d in self.descriptions:
@@ -1276,9 +1331,13 @@ class Extractor:
         for token in self.doc[first.i : last.i + 1]:
             if _overlaps(token.idx, token.idx + 1, covered):
                 continue
-            if token.lower_ in ("he", "she", "him", "her") and token.pos_ == "PRON":
+            if (
+                token.lower_ in ("he", "she", "him", "her")
+                and token.pos_ == "PRON"
+                and token.dep_ != "poss"
+            ):
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
-            elif token.lower_ in ("counterpart", "counterparts"):
+            elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
                 states = tuple(
                     self.gaz_spans[t.i][2]
                     for t in token.subtree
@@ -1310,8 +1369,11 @@ class Extractor:
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
         if not others:
             return None
+        subjects = self._subject_of(verb)
+        # "A and B negotiated with C", "met jointly with": one meeting of them all
+        together = any(c.lower_ in ("jointly", "together") for c in verb.children)
         return self._meeting(
-            verb, verb, sent, sentence, self._subject_of(verb), others, joint=False
+            verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
 
     def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:

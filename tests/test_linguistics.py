@@ -334,3 +334,29 @@ def test_bilateral_talks_of_a_series_are_a_round_and_a_meeting() -> None:
     f = read("The trade talks between Japan and Canada resumed on Monday.")
     assert frozenset({"Japan", "Canada"}) in pairs(f)
     assert len(f.rounds) == 1
+
+
+def test_named_counterparts_take_their_state_and_the_office() -> None:
+    f = read(
+        "Chilean Foreign Minister Rosa Ibarra will host her Peruvian and Bolivian counterparts, "
+        "Luis Quispe and Ana Mamani, for trilateral talks in Santiago on Friday."
+    )
+    assert f.persons["Luis Quispe"].affiliations == ["Peru"]
+    assert f.persons["Ana Mamani"].affiliations == ["Bolivia"]
+    assert f.persons["Ana Mamani"].titles == ["Foreign Minister"]
+
+
+def test_the_source_of_a_report_is_not_a_party() -> None:
+    f = read(
+        "Foreign Minister Ida Lund met Foreign Minister Aku Laine on Monday, "
+        "Foreign Ministry spokesman Erik Dahl said."
+    )
+    assert pairs(f) == {frozenset({"Ida Lund", "Aku Laine"})}
+
+
+def test_joint_subjects_meet_together() -> None:
+    f = read(
+        "Prime Minister Jan Horak and his Slovak counterpart, Peter Kovac, negotiated on "
+        "Monday with EU foreign policy chief Anna Lind."
+    )
+    assert frozenset({"Jan Horak", "Peter Kovac", "Anna Lind"}) in pairs(f)
