@@ -192,7 +192,7 @@ class PartyRef:
     text: str
     start: int
     end: int
-    kind: Literal["name", "pronoun", "description", "counterpart"]
+    kind: Literal["name", "pronoun", "speaker", "description", "counterpart"]
     demonym_states: tuple[str, ...] = ()
 
 
@@ -222,6 +222,7 @@ class Mentions:
     sentences: list[Sentence]
     persons: list[PersonMention]
     descriptions: list[PersonMention]  # "the UN Special Envoy", "the emissary": no name given
+    speakers: list[tuple[int, str]]  # (offset, person): who "I" is from there on
     orgs: list[OrgMention]
     places: list[PlaceMention]
     events: list[EventMention]
@@ -330,7 +331,7 @@ class Extractor:
             Sentence(i, s.start_char, s.end_char, s.text.strip())
             for i, s in enumerate((s for s in doc.sents if s.text.strip()), 1)
         ]
-        body_start = len(article.title) + 2 if article.title else 0
+        self.body_start = body_start = len(article.title) + 2 if article.title else 0
         self.first_body_sentence = next(
             (s.index for s in self.sentences if s.start >= body_start), 1
         )
@@ -366,6 +367,7 @@ class Extractor:
             self.sentences,
             self.persons,
             self.descriptions,
+            self._speakers(),
             self.orgs,
             self.places,
             self.events,
@@ -778,6 +780,24 @@ class Extractor:
                     title=titled[0],
                     affiliation=titled[1],
                 )
+
+    def _speakers(self) -> list[tuple[int, str]]:
+        """Who says "I": a transcript's speaker labels, or the headline's "Remarks by X"."""
+        out = []
+        text = self.doc.text
+        by = re.search(
+            r"\b(?:[Rr]emarks|[Ss]tatement|[Bb]riefing|[Ss]peech|[Aa]ddress)\b.*?\bby\b",
+            text[: self.body_start],
+        )
+        for p in self.persons:
+            line_start = text.rfind("\n", 0, p.start) + 1
+            # "SECRETARY KERRY:", "President of Russia Vladimir Putin:", "Moon Jae-in (…):"
+            label = re.match(r"\s*(?:\([^)\n]{0,30}\))?\s*:", text[p.end :])
+            if label and len(text[line_start : p.start]) <= 60:
+                out.append((line_start, p.name))
+            elif by and p.start >= by.end() and p.start < self.body_start and not out:
+                out.append((0, p.name))
+        return sorted(out)
 
     def _speaker_labels(self) -> None:
         """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""
@@ -1337,6 +1357,8 @@ class Extractor:
                 and token.dep_ != "poss"
             ):
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
+            elif token.text in ("I", "me") and token.pos_ == "PRON":
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "speaker"))
             elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
                 states = tuple(
                     self.gaz_spans[t.i][2]

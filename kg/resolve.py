@@ -191,6 +191,11 @@ class _PartyResolver:
         return self.synonyms.get(word, word)
 
     def resolve(self, ref: PartyRef) -> list[PartyKey]:
+        if ref.kind == "speaker":
+            speaker = next(
+                (name for at, name in reversed(self.mentions.speakers) if at <= ref.start), None
+            )
+            return [("person", speaker)] if speaker in self.persons else []
         if ref.kind == "pronoun":
             found = self._antecedent(ref.start)
             return [found] if found else []

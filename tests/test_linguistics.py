@@ -360,3 +360,17 @@ def test_joint_subjects_meet_together() -> None:
         "Monday with EU foreign policy chief Anna Lind."
     )
     assert frozenset({"Jan Horak", "Peter Kovac", "Anna Lind"}) in pairs(f)
+
+
+def test_i_is_the_speaker_of_remarks_and_transcripts() -> None:
+    remarks = read(
+        "Yesterday I had a long meeting with the head of the Danish delegation, Ambassador "
+        "Karen Holm.",
+        title="Press remarks by Deputy Secretary General Ines Vidal following the talks",
+    )
+    assert frozenset({"Ines Vidal", "Karen Holm"}) in pairs(remarks)
+    transcript = read(
+        "FOREIGN MINISTER OKAFOR: Thank you.\n\n"
+        "SECRETARY BLAKE: I met Foreign Minister Okafor on Tuesday and we agreed a lot.\n"
+    )
+    assert frozenset({"Blake", "Okafor"}) in pairs(transcript)
