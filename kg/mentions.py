@@ -137,6 +137,7 @@ _LIGHT_VERBS = {
 }
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
+_ROUND_WORDS = {"round", "cycle"}  # "the 8th round of", "the second cycle of"
 _DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
 _BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
 _SPEAKER_RE = re.compile(r"^([A-Z][A-Z .'\-]{2,60}):\s", re.M)
@@ -921,6 +922,7 @@ class Extractor:
                         "ministry",
                     )
         self._possessive_bodies()
+        self._government_of()
         self._bare_opposition()
         self._acronym_definitions()
         self._named_bodies()
@@ -1059,6 +1061,21 @@ class Extractor:
                 span = span[1:]
             self._add_org(span.text, span, "body")
 
+    def _government_of(self) -> None:
+        """ "the Government of the Republic of Colombia" is the party "Colombian government"."""
+        pattern = re.compile(r"\b[Gg]overnment of (?:the )?")
+        for m in pattern.finditer(self.doc.text):
+            span = self.doc.char_span(m.end(), m.end() + 60, alignment_mode="contract")
+            start = span.start if span is not None else None
+            if start is None or start not in self.gaz_spans:
+                continue
+            state_span, label, state = self.gaz_spans[start]
+            demonym = self.gaz.demonym_of.get(state)
+            if label == "org" and demonym and self.gaz.orgs[state_span.text].kind == "state":
+                whole = self.doc.char_span(m.start(), state_span.end_char, alignment_mode="expand")
+                if whole is not None:
+                    self._add_org(f"{demonym} government", whole, "party")
+
     def _bare_opposition(self) -> None:
         parties = [o.name for o in self.orgs if o.kind == "party" and o.name.endswith("government")]
         opposition = [
@@ -1111,9 +1128,9 @@ class Extractor:
             words = [t for t in ent if t.text not in ("'s", "’s")]
             while words and (words[0].lower_ == "the" or words[0].pos_ != "PROPN"):
                 words.pop(0)
-            root = self.doc[words[0].i : words[-1].i + 1].root if words else None
+            root = self.doc[words[0].i : words[-1].i + 1].root if len(words) > 1 else None
             if root is None or root.text not in heads or root.text in events:
-                continue
+                continue  # "the Council" alone names no body
             if any(t.lower_ in self.gaz.title_words and t.text[0].islower() for t in words):
                 continue
             span = self.doc[words[0].i : words[-1].i + 1]
@@ -1164,7 +1181,7 @@ class Extractor:
             if token.i in used:
                 continue
             lower, lemma = token.lower_, token.lemma_.lower()
-            if lower == "round" or (lower in trig["round_nouns"] and self._ordinal(token)):
+            if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
                 event = self._round(token, sent, sentence)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
@@ -1583,7 +1600,7 @@ class Extractor:
         for name, cues in self.gaz.processes:
             if any(cue in lower for cue in cues):
                 return name
-        if noun.lower_ == "round":
+        if noun.lower_ in _ROUND_WORDS:
             series = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
             objects = [o for o in series.children if o.dep_ == "pobj"] if series else []
             if not objects:

@@ -327,7 +327,21 @@ def _rounds(mentions: Mentions) -> list[Event]:
             target = Event("round", [], process=process, number=em.number, status=em.status)
             rounds.append(target)
         _merge_round(target, em)
+    _number_by_order(rounds)
     return [r for r in rounds if r.process]
+
+
+def _number_by_order(rounds: list[Event]) -> None:
+    """ "The next round" after the 14th is the 15th, when the article follows one series."""
+    numbered = [r for r in rounds if r.number is not None]
+    if len({_series_key(r.process) for r in numbered}) != 1:
+        return
+    last = max(r.number for r in numbered if r.number is not None)
+    for r in rounds:
+        if r.number is None and r.later and not r.earlier:
+            r.number, r.process = last + 1, numbered[0].process
+            last += 1
+            break
 
 
 def _is_talks(process: str) -> bool:

@@ -33,6 +33,8 @@ _CSP = (
     "script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'self'"
 )
 _HTML_ROW_LIMIT = 1000
+# A status's name from its IRI (dkg:Held -> "held"), as article graphs need not label it.
+_STATUS = 'OPTIONAL { ?e dkg:status ?st BIND(LCASE(REPLACE(STR(?st), "^.*[#/]", "")) AS ?sl) }'
 
 Binding = dict[str, dict[str, str]]
 
@@ -97,13 +99,20 @@ def compact(iri: str) -> str:
     return iri
 
 
+def _short_iri(request: Request, iri: str) -> str:
+    """An IRI as people read it: our own ones relative to the base, others with a prefix."""
+    base = request.app.state.settings.base_iri
+    return iri[len(base) :] if iri.startswith(base) and len(iri) > len(base) else compact(iri)
+
+
 def term_html(request: Request, term: dict[str, str] | None, label: str | None = None) -> str:
     if term is None:
         return ""
     value = term["value"]
     if term["type"] == "uri":
         return (
-            f'<a href="{escape(local_href(request, value))}">{escape(label or compact(value))}</a>'
+            f'<a href="{escape(local_href(request, value))}">'
+            f"{escape(label or _short_iri(request, value))}</a>"
         )
     if term["type"] == "bnode":
         return f"<code>_:{escape(value)}</code>"
@@ -442,7 +451,7 @@ async def _entity_html(request: Request, iri: str) -> Response:
               UNION {{ ?e dkg:location {node} }}
               OPTIONAL {{ ?e a ?t FILTER(?t IN (dkg:Meeting, dkg:NegotiationRound)) }}
               OPTIONAL {{ ?e rdfs:label ?l }} OPTIONAL {{ ?e dkg:startDate ?d }}
-              OPTIONAL {{ ?e dkg:status/rdfs:label ?sl }}
+              {_STATUS}
               OPTIONAL {{ ?e dkg:location/rdfs:label ?pl }}
               OPTIONAL {{ ?e dkg:roundNumber ?n }} OPTIONAL {{ ?e dkg:process/rdfs:label ?prl }}
               OPTIONAL {{ ?e dkg:participant ?w FILTER(?w != {node}) ?w rdfs:label ?wl }}
@@ -700,9 +709,10 @@ async def timeline(request: Request) -> Response:
           ?e a ?t FILTER(?t IN (dkg:Meeting, dkg:NegotiationRound))
           OPTIONAL { ?e rdfs:label ?l } OPTIONAL { ?e dkg:startDate ?d }
           OPTIONAL { ?e dkg:process/rdfs:label ?prl } OPTIONAL { ?e dkg:location/rdfs:label ?pl }
-          OPTIONAL { ?e dkg:status/rdfs:label ?sl } OPTIONAL { ?e dkg:roundNumber ?n }
-          OPTIONAL { ?e dkg:participant/rdfs:label ?wl }
-        } GROUP BY ?e ORDER BY ?start LIMIT 1000""",
+          OPTIONAL { ?e dkg:roundNumber ?n } OPTIONAL { ?e dkg:participant/rdfs:label ?wl }
+          """
+        + _STATUS
+        + "} GROUP BY ?e ORDER BY ?start LIMIT 1000",
     )
     svg = _timeline(request, rows)
     body = (
