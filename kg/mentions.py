@@ -656,6 +656,7 @@ class Extractor:
         self._speaker_labels()
         self._name_title_lines()
         self._surname_mentions()
+        self._delegation_leaders()
         for p in self.persons:
             span = doc.char_span(p.start, p.end, alignment_mode="expand")
             p.subject = span is not None and self._is_subject(span)
@@ -697,6 +698,31 @@ class Extractor:
             if parsed and parsed[0] <= j + 5:  # ", the EU's Managing Director"
                 return doc[parsed[0] : parsed[1]].text, parsed[2]
         return None
+
+    def _delegation_leaders(self) -> None:
+        """ "The US delegation, led by Special Envoy X": X represents the United States."""
+        for p in self.persons:
+            span = self.doc.char_span(p.start, p.end, alignment_mode="expand")
+            if span is None or p.affiliation:
+                continue
+            agent = span.root.head
+            verb = agent.head
+            if agent.dep_ != "agent" or verb.lemma_ not in ("lead", "head"):
+                continue
+            group = (
+                verb.head
+                if verb.dep_ == "acl"
+                else next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+            )
+            if group is None or group.lower_ not in _DELEGATION_WORDS:
+                continue
+            states = [
+                self.gaz_spans[t.i][2]
+                for t in group.subtree
+                if t.i in self.gaz_spans and self.gaz_spans[t.i][1] in ("org", "demonym")
+            ]
+            if states:
+                p.affiliation = states[0]
 
     def _honorific_names(self) -> None:
         """ "the Hon Julie Bishop MP, Minister for Foreign Affairs": an honorific marks a name."""

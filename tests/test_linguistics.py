@@ -374,3 +374,8 @@ def test_i_is_the_speaker_of_remarks_and_transcripts() -> None:
         "SECRETARY BLAKE: I met Foreign Minister Okafor on Tuesday and we agreed a lot.\n"
     )
     assert frozenset({"Blake", "Okafor"}) in pairs(transcript)
+
+
+def test_a_delegation_leader_represents_the_delegation() -> None:
+    f = read("The Peruvian delegation, led by Special Envoy Rosa Quispe, arrived in Geneva.")
+    assert f.persons["Rosa Quispe"].affiliations == ["Peru"]
