@@ -7,6 +7,7 @@ kg/data on top. Nothing here decides identity across mentions: that is kg.resolv
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from itertools import pairwise
@@ -279,18 +280,28 @@ def _matcher() -> PhraseMatcher:
 
 def extract(article: Article) -> Mentions:
     """Every mention in an article: its headline (if any), a blank line, then its text."""
+    return next(extract_all([article]))
+
+
+def extract_all(articles: Iterable[Article], batch_size: int = 32) -> Iterator[Mentions]:
+    """extract() over many articles, parsed in batches (spaCy is much faster that way)."""
+    pending = list(articles) if not isinstance(articles, list) else articles
+    texts = (_parsed_text(a) for a in pending)
+    for article, doc in zip(pending, nlp().pipe(texts, batch_size=batch_size), strict=True):
+        mentions = Extractor(article, doc, load()).run()
+        if article.title:
+            # evidence quotes the headline as published, not as it was parsed
+            original = f"{article.title}\n\n{article.text}"
+            mentions.text = original
+            for sent in mentions.sentences:
+                sent.text = original[sent.start : sent.end].strip()
+        yield mentions
+
+
+def _parsed_text(article: Article) -> str:
     if article.title:
-        parsed = f"{sentence_case(article.title, article.text)}\n\n{article.text}"
-    else:
-        parsed = article.text
-    mentions = Extractor(article, nlp()(parsed), load()).run()
-    if article.title:
-        # evidence quotes the headline as published, not as it was parsed
-        original = f"{article.title}\n\n{article.text}"
-        mentions.text = original
-        for sent in mentions.sentences:
-            sent.text = original[sent.start : sent.end].strip()
-    return mentions
+        return f"{sentence_case(article.title, article.text)}\n\n{article.text}"
+    return article.text
 
 
 def sentence_case(title: str, body: str) -> str:
@@ -327,6 +338,7 @@ class Extractor:
 
     def __init__(self, article: Article, doc: Doc, gaz: Gazetteer) -> None:
         self.article, self.doc, self.gaz = article, doc, gaz
+        self.text = doc.text  # Doc.text joins every token on each access: read it once
         self.trig = gaz.triggers
         self.sentences = [
             Sentence(i, s.start_char, s.end_char, s.text.strip())
@@ -364,7 +376,7 @@ class Extractor:
                 self.events.append(event)
         return Mentions(
             self.article,
-            self.doc.text,
+            self.text,
             self.sentences,
             self.persons,
             self.descriptions,
@@ -535,7 +547,7 @@ class Extractor:
 
     def _name_at(self, char: int, limit: int) -> tuple[int, int, str] | None:
         """A person's name starting at a character offset, honorifics and suffixes removed."""
-        text = self.doc.text
+        text = self.text
         m = re.match(
             r"[ \t]*,?[ \t]*(?:(?:the\s+)?"
             r"(?:Hon\.?|H\.E\.|Mr\.?|Mrs\.?|Ms\.?|Dr\.?|Sir|Shri|Smt\.?|Sheikh|Sheikha)\s+)?",
@@ -597,7 +609,7 @@ class Extractor:
                     if not affiliation and prev in ("and", ",") and inherited:
                         affiliation = inherited
                     title = doc[t_start:t_end].text
-                    of_state = re.match(r"\s+of\s+(?:the\s+)?", doc.text[end:limit])
+                    of_state = re.match(r"\s+of\s+(?:the\s+)?", self.text[end:limit])
                     if of_state and not affiliation:
                         after = doc.char_span(end + of_state.end(), limit, alignment_mode="expand")
                         if after is not None and after.start in self.gaz_spans:
@@ -679,12 +691,12 @@ class Extractor:
 
     def _is_reporter(self, ent: Span) -> bool:
         # bylines stand alone on a line; "VOA's Kurt Achin reports from Seoul"
-        line_start = self.doc.text.rfind("\n", 0, ent.start_char) + 1
-        line_end = self.doc.text.find("\n", ent.end_char)
-        line = self.doc.text[line_start : line_end if line_end >= 0 else None].strip()
+        line_start = self.text.rfind("\n", 0, ent.start_char) + 1
+        line_end = self.text.find("\n", ent.end_char)
+        line = self.text[line_start : line_end if line_end >= 0 else None].strip()
         if line == ent.text:
             return True
-        after = self.doc.text[ent.end_char : ent.end_char + 30].lower()
+        after = self.text[ent.end_char : ent.end_char + 30].lower()
         return any(after.lstrip(" ,").startswith(cue) for cue in self.trig["reporter_cues"])
 
     def _appositive_title(self, ent: Span) -> tuple[str, str | None] | None:
@@ -726,8 +738,8 @@ class Extractor:
 
     def _honorific_names(self) -> None:
         """ "the Hon Julie Bishop MP, Minister for Foreign Affairs": an honorific marks a name."""
-        for m in _HONORIFIC_NAME.finditer(self.doc.text):
-            found = self._name_at(m.end(), min(len(self.doc.text), m.end() + 80))
+        for m in _HONORIFIC_NAME.finditer(self.text):
+            found = self._name_at(m.end(), min(len(self.text), m.end() + 80))
             if not found or not self._is_real_name(found[2]):
                 continue
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
@@ -757,7 +769,7 @@ class Extractor:
             ]
             names, char = [], token.idx + len(token.text)
             limit = token.sent.end_char
-            while (m := re.match(r"\s*(?:,|\band\b)\s*", doc.text[char:limit])) is not None:
+            while (m := re.match(r"\s*(?:,|\band\b)\s*", self.text[char:limit])) is not None:
                 found = self._name_at(char + m.end(), limit)
                 if not found or not self._is_real_name(found[2]):
                     break
@@ -780,7 +792,7 @@ class Extractor:
     def _appositive_names(self) -> None:
         """ "Park Jae-hoon, South Korea's deputy foreign minister": a name the tagger missed."""
         taken = [(p.start, p.end) for p in self.persons]
-        for m in _NAME_RE.finditer(self.doc.text):
+        for m in _NAME_RE.finditer(self.text):
             found = self._name_at(m.start(), m.end())
             if not found or len(found[2].split()) < 2 or _overlaps(found[0], found[1], taken):
                 continue
@@ -811,7 +823,7 @@ class Extractor:
     def _speakers(self) -> list[tuple[int, str]]:
         """Who says "I": a transcript's speaker labels, or the headline's "Remarks by X"."""
         out = []
-        text = self.doc.text
+        text = self.text
         by = re.search(
             r"\b(?:[Rr]emarks|[Ss]tatement|[Bb]riefing|[Ss]peech|[Aa]ddress)\b.*?\bby\b",
             text[: self.body_start],
@@ -828,7 +840,7 @@ class Extractor:
 
     def _speaker_labels(self) -> None:
         """Transcript labels: "FOREIGN MINISTER LAVROV: ..." name a person and a title."""
-        for m in _SPEAKER_RE.finditer(self.doc.text):
+        for m in _SPEAKER_RE.finditer(self.text):
             words = m.group(1).split()
             if len(words) < 2 or not all(w.lower() in self.gaz.title_words for w in words[:-1]):
                 continue
@@ -839,7 +851,7 @@ class Extractor:
 
     def _name_title_lines(self) -> None:
         """A name on one line and a bare title on the next (speech and remarks headers)."""
-        lines = self.doc.text.split("\n")
+        lines = self.text.split("\n")
         offset = 0
         for line, nxt in pairwise(lines):
             name = line.strip()
@@ -880,7 +892,7 @@ class Extractor:
             pattern = re.compile(
                 rf"(?<![\w-]){re.escape(surname)}(?![\w-])", re.I if surname[0].islower() else 0
             )
-            for m in pattern.finditer(self.doc.text):
+            for m in pattern.finditer(self.text):
                 if any(p.start <= m.start() < p.end for p in self.persons):
                     continue
                 self.persons.append(
@@ -920,7 +932,7 @@ class Extractor:
             elif label == "capital":
                 if self._is_actor(span):
                     demonym = self.gaz.demonym_of.get(canonical)
-                    if demonym and re.search(r"\bopposition\b", doc.text):
+                    if demonym and re.search(r"\bopposition\b", self.text):
                         self._add_org(f"{demonym} government", span, "party")
                     else:
                         self._add_org(canonical, span, "state")
@@ -957,7 +969,7 @@ class Extractor:
             entry = self.gaz.orgs.get(agency) or self.gaz.orgs.get(agency.upper())
             name = entry.name if entry else agency
             self.orgs.append(OrgMention(name, agency, 0, 0, 1, "agency"))
-        for m in re.finditer(r"\b([A-Z][\w\-]+)\s+news agency", doc.text):
+        for m in re.finditer(r"\b([A-Z][\w\-]+)\s+news agency", self.text):
             self.orgs.append(
                 OrgMention(
                     m.group(1),
@@ -1090,7 +1102,7 @@ class Extractor:
     def _government_of(self) -> None:
         """ "the Government of the Republic of Colombia" is the party "Colombian government"."""
         pattern = re.compile(r"\b[Gg]overnment of (?:the )?")
-        for m in pattern.finditer(self.doc.text):
+        for m in pattern.finditer(self.text):
             span = self.doc.char_span(m.end(), m.end() + 60, alignment_mode="contract")
             start = span.start if span is not None else None
             if start is None or start not in self.gaz_spans:
@@ -1113,7 +1125,7 @@ class Extractor:
         if len(candidates) != 1:
             return
         name = candidates.pop()
-        for m in re.finditer(r"\bthe (?:main )?opposition\b", self.doc.text):
+        for m in re.finditer(r"\bthe (?:main )?opposition\b", self.text):
             span = self.doc.char_span(m.start(), m.end(), alignment_mode="expand")
             if span is not None:
                 self._add_org(name, span, "party")
@@ -1121,7 +1133,7 @@ class Extractor:
     def _acronym_definitions(self) -> None:
         """Acronyms defined in the text: "Joint Expeditionary Force (JEF)" is a body."""
         heads, events = set(self.trig["org_heads"]), set(self.trig["series_heads"])
-        for m in _ACRONYM_DEF.finditer(self.doc.text):
+        for m in _ACRONYM_DEF.finditer(self.text):
             acronym = m.group(2)
             span = self.doc.char_span(m.start(1), m.end(1), alignment_mode="expand")
             if span is None:
@@ -1137,7 +1149,7 @@ class Extractor:
             if span.root.text not in heads:
                 continue
             self._add_org(full, span, "body")
-            for a in re.finditer(rf"\b{re.escape(acronym)}\b", self.doc.text):
+            for a in re.finditer(rf"\b{re.escape(acronym)}\b", self.text):
                 self.orgs.append(
                     OrgMention(
                         full, acronym, a.start(), a.end(), self._sentence_at(a.start()), "body"
@@ -1323,7 +1335,7 @@ class Extractor:
 
     def _qualifies_person(self, org: OrgMention) -> bool:
         """ "President Zelenskyy of Ukraine", "the Russian Federation Vladimir Putin"."""
-        text = self.doc.text
+        text = self.text
         for p in self.persons:
             between = text[p.end : org.start] if p.end <= org.start else text[org.end : p.start]
             if re.fullmatch(r"\s+of\s+(?:the\s+)?", between) and p.end <= org.start:
@@ -1371,7 +1383,7 @@ class Extractor:
         lists ("A, French officials, B and C") whole.
         """
         lo, hi = first.idx, last.idx + len(last.text)
-        text = self.doc.text
+        text = self.text
         refs: list[PartyRef] = []
         covered: list[tuple[int, int]] = []
         for p in self.persons:

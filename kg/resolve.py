@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cache
 
 from kg.articles import Article
 from kg.dates import DateValue
@@ -141,6 +142,7 @@ def _inferred_affiliations(
             p.affiliations.append(home)
 
 
+@cache  # one outlet publishes many articles, and the look-up tries every gazetteer form
 def _publishing_state(source: str) -> str | None:
     """The state whose government published the article, if the source names one."""
     gaz = load()
