@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
@@ -97,3 +99,30 @@ def test_store_files_are_untouched_by_a_read_only_server(tmp_path: Path) -> None
         graph = Graph(store=SPARQLStore(query_endpoint=f"{server.url}/sparql"))
         assert len(list(graph.query(DIPLOMATS))) == 3
     assert sorted((p.name, p.stat().st_size) for p in store.iterdir()) == before
+
+
+def test_a_build_meanwhile_is_seen_without_a_restart(tmp_path: Path) -> None:
+    """The server holds the store read-only, so `kg build` can write it, and readers catch up."""
+    store = build_store(tmp_path / "store")
+    new = f"{BASE}person/new-envoy"
+    ask = f"ASK {{ <{new}> a <{DKG}Diplomat> }}"
+    with live_server(store) as server:
+        sparql = _wrapper(server)
+        sparql.setQuery(ask)
+        sparql.setReturnFormat(JSON)
+        assert sparql.query().convert()["boolean"] is False
+        writer = ox.Store(str(store))  # what `kg build` does while the server runs
+        writer.add(
+            ox.Quad(
+                ox.NamedNode(new),
+                ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                ox.NamedNode(f"{DKG}Diplomat"),
+                ox.NamedNode(f"{BASE}article/new"),
+            )
+        )
+        writer.flush()
+        del writer
+        deadline = time.monotonic() + 10
+        while not sparql.query().convert()["boolean"]:
+            assert time.monotonic() < deadline, "the server never saw the new article"
+            time.sleep(0.2)
