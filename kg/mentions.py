@@ -1344,6 +1344,16 @@ class Extractor:
                 return True
         return False
 
+    def _modifies_title(self, org: OrgMention) -> bool:
+        """ "his Kosovo counterpart", "the Russian delegation head": not a party of its own."""
+        span = self.doc.char_span(org.start, org.end, alignment_mode="expand")
+        if span is None:
+            return False
+        head = span.root.head
+        return span.root.dep_ in ("compound", "amod", "nmod") and (
+            head.lower_ in ("counterpart", "counterparts") or self._is_title_word(head)
+        )
+
     def _named_after(self, token: Token) -> bool:
         """ "his Slovak counterpart, Peter Kovac": the name that follows says who it is."""
         after = token.idx + len(token.text)
@@ -1385,13 +1395,28 @@ class Extractor:
         lo, hi = first.idx, last.idx + len(last.text)
         text = self.text
         refs: list[PartyRef] = []
-        covered: list[tuple[int, int]] = []
+        # a relative clause says more about a party ("X, who conveyed the thanks of Y"): its
+        # names are not parties
+        covered: list[tuple[int, int]] = [
+            (t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text))
+            for t in self.doc[first.i : last.i + 1]
+            if t.dep_ in ("relcl", "acl") and t.i > first.i
+        ]
         for p in self.persons:
+            if _overlaps(p.start, p.end, covered[: len(covered)]) and not subject:
+                continue
             if lo <= p.start < hi and (subject or not self._reports(p)):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
                 covered.append((p.phrase_start if p.phrase_start >= 0 else p.start, p.end))
         for d in self.descriptions:
-            if lo <= d.start and d.end <= hi and not _overlaps(d.start, d.end, covered):
+            # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
+            named = any(0 <= p.start - d.end <= 3 for p in self.persons)
+            if (
+                lo <= d.start
+                and d.end <= hi
+                and not named
+                and not _overlaps(d.start, d.end, covered)
+            ):
                 refs.append(PartyRef(text[d.start : d.end], d.start, d.end, "description"))
                 covered.append((d.start, d.end))
         for o in self.orgs:
@@ -1400,6 +1425,7 @@ class Extractor:
                 and o.end > o.start
                 and not _overlaps(o.start, o.end, covered)
                 and not self._qualifies_person(o)
+                and not self._modifies_title(o)
             ):
                 refs.append(PartyRef(o.surface, o.start, o.end, "name"))
                 covered.append((o.start, o.end))

@@ -232,6 +232,13 @@ class _PartyResolver:
             return None
         head = heads[-1]
         candidates = [n for n, hs in self.heads.items() if head in hs]
+        # "the Kosovo prime minister": of the prime ministers, Kosovo's ("envoy for Syria" is
+        # about Syria, so only the words before the title count)
+        before = ref.text.split()[: max(0, len(words) - 1 - words[::-1].index(head))]
+        states = {self.gaz.orgs[w].name for w in before if w in self.gaz.orgs}
+        states |= {self.gaz.demonyms[w] for w in before if w in self.gaz.demonyms}
+        if states:
+            candidates = [n for n in candidates if states & set(self.persons[n].affiliations)]
         if len(candidates) == 1:
             return candidates[0]
         return self._latest_before(ref.start, set(candidates)) if candidates else None
