@@ -1319,6 +1319,9 @@ class Extractor:
         node = verb
         for _ in range(6):
             subjects = [c for c in node.children if c.dep_ in ("nsubj", "nsubjpass")]
+            if subjects and subjects[0].lower_ in ("who", "that") and node.dep_ == "relcl":
+                antecedent = node.head  # the person the relative clause is about
+                return self._parties_in(antecedent.left_edge, antecedent, subject=True)
             if subjects:
                 return self._parties_in(subjects[0].left_edge, subjects[0].right_edge, subject=True)
             if node.head is node:
@@ -1459,7 +1462,7 @@ class Extractor:
             # "hold talks", "had a telephone conversation": the noun carries the event
             return None
         others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
-        if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "call"):
+        if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "telephone", "call"):
             for child in verb.children:
                 # "will host six-nation talks": the talks are the event, not a party
                 if child.dep_ == "dobj" and child.lower_ not in self.trig["meeting_nouns"]:
@@ -1470,9 +1473,12 @@ class Extractor:
             if len(parties) < 2:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
+        subjects = self._subject_of(verb)
+        if not others and lemma in ("meet", "talk", "negotiate") and len(subjects) > 1:
+            # "Clerides and Denktash last met in 1994": they met each other
+            return self._meeting(verb, verb, sent, sentence, [], subjects, joint=True)
         if not others:
             return None
-        subjects = self._subject_of(verb)
         # "A and B negotiated with C", "met jointly with": one meeting of them all
         together = any(c.lower_ in ("jointly", "together") for c in verb.children)
         return self._meeting(
@@ -1501,8 +1507,18 @@ class Extractor:
                 return None  # "direct talks between A and B would be a breakthrough"
             return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
+            if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj":
+                subjects = self._subject_of(verb)
+                if len(subjects) > 1:  # "A and B will hold their first direct talks"
+                    return self._meeting(noun, verb, sent, sentence, [], subjects, joint=True)
             return None
-        light = verb is not None and verb.lemma_.lower() in _LIGHT_VERBS
+        # the clause's subject takes part in talks it holds, or in a call it discusses
+        # something in, or travels for: "discussed X in a phone call with Y"
+        light = verb is not None and (
+            verb.lemma_.lower() in _LIGHT_VERBS
+            or (noun.dep_ == "pobj"
+            and noun.head.lower_ in ("in", "during", "for", "over"))
+        )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
             subjects = self._objects(noun, ("of",))

@@ -379,3 +379,21 @@ def test_i_is_the_speaker_of_remarks_and_transcripts() -> None:
 def test_a_delegation_leader_represents_the_delegation() -> None:
     f = read("The Peruvian delegation, led by Special Envoy Rosa Quispe, arrived in Geneva.")
     assert f.persons["Rosa Quispe"].affiliations == ["Peru"]
+
+
+def test_reciprocal_meetings_and_calls_inside_other_verbs() -> None:
+    met = read("Foreign Minister Ana Ruiz and Foreign Minister Jon Berg last met in May.")
+    assert frozenset({"Ana Ruiz", "Jon Berg"}) in pairs(met)
+    call = read(
+        "Foreign Minister Ana Ruiz discussed the border in a phone call on Monday with "
+        "Foreign Minister Jon Berg."
+    )
+    assert frozenset({"Ana Ruiz", "Jon Berg"}) in pairs(call)
+
+
+def test_a_relative_clause_subject_is_its_antecedent() -> None:
+    f = read(
+        "Secretary of State Ann Cole, who telephoned President Ivo Tal on Wednesday, "
+        "welcomed the deal."
+    )
+    assert frozenset({"Ann Cole", "Ivo Tal"}) in pairs(f)
