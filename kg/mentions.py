@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from functools import cache
 from itertools import pairwise
 from typing import Literal
@@ -20,7 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from kg.articles import Article
-from kg.dates import DateMention, Tense, find_dates
+from kg.dates import DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
 OrgKind = Literal["state", "body", "demonym", "capital"]
@@ -138,6 +139,7 @@ _LIGHT_VERBS = {
 }
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
+_NTH_DAY = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|\d+(?:nd|rd|th))\s+day\b", re.I)
 _ROUND_WORDS = {"round", "cycle"}  # "the 8th round of", "the second cycle of"
 _DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
 _BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
@@ -676,7 +678,7 @@ class Extractor:
     @staticmethod
     def _is_subject(span: Span) -> bool:
         root = span.root
-        while root.dep_ in ("compound", "appos", "conj") and root.head is not root:
+        while root.dep_ in ("compound", "appos", "conj") and root.head.i != root.i:
             root = root.head
         return root.dep_ in ("nsubj", "nsubjpass")
 
@@ -1285,11 +1287,40 @@ class Extractor:
             return "planned"
         return "held"
 
-    def _date_for(self, anchor: Token, sent: Span, tense: Tense) -> DateMention | None:
-        """The date closest to the event's words, preferring one inside its clause."""
+    def _same_clause(self, anchor: Token, char: int) -> bool:
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        if span is None:
+            return False
+        token = span[0]
+        if anchor.left_edge.i <= token.i <= anchor.right_edge.i:
+            return True
+        mine, theirs = self._governing_verb(token), self._governing_verb(anchor)
+        return mine is not None and theirs is not None and mine.i == theirs.i
+
+    def _day_of_talks(self, sent: Span, date: DateMention | None) -> DateMention | None:
+        """ "moves to a third day Friday": talks on their third day on Friday began Wednesday."""
+        m = _NTH_DAY.search(sent.text)
+        if date is None or m is None or date.value.precision != "day":
+            return date
+        n = ordinal_value(m.group(1)) or 1
+        began = date.value.earliest - timedelta(days=n - 1)
+        return replace(date, value=DateValue(began, began, "day"))
+
+    def _date_for(
+        self, anchor: Token, sent: Span, tense: Tense, *, own_clause: bool = False
+    ) -> DateMention | None:
+        """The date closest to the event's words, preferring one inside its clause.
+
+        With own_clause, only a date in the event's phrase or its own clause counts: in
+        "After boycotting the start of the talks, they met Sunday", Sunday is not the talks'.
+        """
         dates = find_dates(sent.text, self.article.date, tense)
         if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
+        if own_clause:
+            dates = [d for d in dates if self._same_clause(anchor, sent.start_char + d.start)]
+            if not dates:
+                return None
         clause = self._governing_verb(anchor) or anchor
         lo, hi = clause.left_edge.idx - sent.start_char, clause.right_edge.idx - sent.start_char
 
@@ -1303,7 +1334,7 @@ class Extractor:
         for _ in range(6):
             if node.pos_ in ("VERB", "AUX") and node.dep_ != "amod":
                 return node
-            if node.head is node:
+            if node.head.i == node.i:
                 return None
             node = node.head
         return None
@@ -1313,7 +1344,7 @@ class Extractor:
         if verb.dep_ == "acl" and verb.head.i < verb.i:
             # a parse that hangs the verb on the last subject ("A and B, C, negotiated")
             np = verb.head
-            while np.dep_ in ("appos", "conj", "compound") and np.head is not np:
+            while np.dep_ in ("appos", "conj", "compound") and np.head.i != np.i:
                 np = np.head
             return self._parties_in(np.left_edge, self.doc[verb.i - 1], subject=True)
         node = verb
@@ -1324,7 +1355,7 @@ class Extractor:
                 return self._parties_in(antecedent.left_edge, antecedent, subject=True)
             if subjects:
                 return self._parties_in(subjects[0].left_edge, subjects[0].right_edge, subject=True)
-            if node.head is node:
+            if node.head.i == node.i:
                 break
             node = node.head
         return []
@@ -1502,6 +1533,8 @@ class Extractor:
             return meeting
         if series and not others and not between and self._continues_series(noun):
             return self._round(noun, sent, sentence)
+        if noun.lower_ == "process" and self._continues_series(noun) and self._began(noun):
+            return self._round(noun, sent, sentence)
         if between:
             if noun.dep_ == "nsubj" and verb is not None and verb.lemma_ == "be":
                 return None  # "direct talks between A and B would be a breakthrough"
@@ -1516,8 +1549,7 @@ class Extractor:
         # something in, or travels for: "discussed X in a phone call with Y"
         light = verb is not None and (
             verb.lemma_.lower() in _LIGHT_VERBS
-            or (noun.dep_ == "pobj"
-            and noun.head.lower_ in ("in", "during", "for", "over"))
+            or (noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "for", "over"))
         )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
@@ -1582,6 +1614,13 @@ class Extractor:
         verb = self._governing_verb(noun)
         return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
 
+    @staticmethod
+    def _began(noun: Token) -> bool:
+        return any(
+            c.dep_ in ("relcl", "acl") and c.lemma_ in ("begin", "start", "open", "get", "launch")
+            for c in noun.children
+        )
+
     def _is_party(self, ref: PartyRef) -> bool:
         return any(o.start == ref.start and o.kind == "party" for o in self.orgs)
 
@@ -1627,16 +1666,20 @@ class Extractor:
         )
         if in_title or noun.dep_ == "compound":
             return None
-        verb = self._governing_verb(noun) or next(
-            # headline grammar: "Peace talks to resume this week"
+        clause_verb = next(
+            # headline grammar "Peace talks to resume this week"; "the process that began Friday"
             (c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"),
             None,
         )
+        verb = (
+            clause_verb if noun.lower_ == "process" else self._governing_verb(noun) or clause_verb
+        )
         tense = self._tense(verb)
-        date = self._date_for(noun, sent, tense)
+        date = self._date_for(noun, sent, tense, own_clause=True)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
             role = "end"
+        date = self._day_of_talks(sent, date) if role == "start" else date
         order = self._order_of(noun)
         one_day = (
             verb is not None

@@ -354,7 +354,7 @@ def _number_by_order(rounds: list[Event]) -> None:
 
 
 def _is_talks(process: str) -> bool:
-    return process.lower().split()[-1] in ("talks", "negotiations", "consultations")
+    return process.lower().split()[-1] in ("talks", "negotiations", "consultations", "process")
 
 
 def _series_key(process: str | None) -> frozenset[str]:

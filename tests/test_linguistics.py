@@ -397,3 +397,17 @@ def test_a_relative_clause_subject_is_its_antecedent() -> None:
         "welcomed the deal."
     )
     assert frozenset({"Ann Cole", "Ivo Tal"}) in pairs(f)
+
+
+def test_a_round_takes_only_a_date_from_its_own_clause() -> None:
+    f = read(
+        "After boycotting the start of the Lisbon peace talks, the rebels met envoys on Monday."
+    )
+    assert all(r.start is None for r in f.rounds)
+
+
+def test_talks_on_their_third_day_began_two_days_earlier() -> None:
+    # 2021-03-10 is a Wednesday: on their third day on Friday, the talks began on Wednesday
+    f = read("The latest round of the Oslo talks moves to a third day on Friday.")
+    (rnd,) = f.rounds
+    assert rnd.start is not None and rnd.start.literal() == "2021-03-10"
