@@ -121,7 +121,7 @@ def format_table(table: Table, fmt: str) -> str:
                 "results": {
                     "bindings": [
                         {
-                            c: _json_term(t)
+                            c: json_term(t)
                             for c, t in zip(table.columns, row, strict=True)
                             if t is not None
                         }
@@ -141,7 +141,8 @@ def format_table(table: Table, fmt: str) -> str:
     return _text_table(table)
 
 
-def _json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+def json_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+    """A term as SPARQL 1.1 Query Results JSON writes it."""
     if isinstance(term, ox.NamedNode):
         return {"type": "uri", "value": term.value}
     if isinstance(term, ox.BlankNode):

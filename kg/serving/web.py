@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from kg.namespaces import PREFIXES as _NAMESPACES
-from kg.queries import CannedQuery, QueryError
+from kg.queries import CannedQuery, QueryError, json_term
 from kg.serving import negotiation, pictures, sparql_text
 from kg.serving.pool import Reply
 
@@ -150,7 +150,7 @@ def results_html(request: Request, reply: Reply) -> str:
         columns = ["subject", "predicate", "object"]
         rows = [
             {
-                c: _ox_term(t)
+                c: json_term(t)
                 for c, t in zip(columns, (q.subject, q.predicate, q.object), strict=True)
             }
             for q in ox.parse(reply.body, format=ox.RdfFormat.N_TRIPLES)
@@ -181,17 +181,6 @@ def table_html(
         f'<table class="results"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
         f'<p class="{css}">{escape(note)}</p>'
     )
-
-
-def _ox_term(term: Any) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    out = {"type": "literal", "value": term.value}
-    if term.language:
-        out["xml:lang"] = term.language
-    return out
 
 
 async def select(request: Request, query: str) -> list[Binding]:
