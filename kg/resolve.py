@@ -337,6 +337,13 @@ def _rounds(mentions: Mentions) -> list[Event]:
             rounds.append(target)
         _merge_round(target, em)
     _number_by_order(rounds)
+    for r in rounds:
+        if r.start and r.end and r.end.latest < r.start.earliest:
+            # mentions that disagree (a year guessed wrong): keep the more precise date
+            if (r.start.latest - r.start.earliest) > (r.end.latest - r.end.earliest):
+                r.start = None
+            else:
+                r.end = None
     return [r for r in rounds if r.process]
 
 

@@ -411,3 +411,13 @@ def test_talks_on_their_third_day_began_two_days_earlier() -> None:
     f = read("The latest round of the Oslo talks moves to a third day on Friday.")
     (rnd,) = f.rounds
     assert rnd.start is not None and rnd.start.literal() == "2021-03-10"
+
+
+def test_disagreeing_round_dates_keep_the_more_precise_one() -> None:
+    f = read(
+        "The 9th round of the Lima talks ended on March 2. "
+        "The 9th round of the Lima talks will open in April."
+    )
+    (rnd,) = f.rounds
+    assert rnd.end is not None and rnd.end.literal() == "2021-03-02"
+    assert rnd.start is None
