@@ -963,6 +963,7 @@ class Extractor:
                     )
         self._possessive_bodies()
         self._government_of()
+        self._press_offices()
         self._bare_opposition()
         self._acronym_definitions()
         self._named_bodies()
@@ -1100,6 +1101,17 @@ class Extractor:
             if span[0].lower_ == "the":
                 span = span[1:]
             self._add_org(span.text, span, "body")
+
+    def _press_offices(self) -> None:
+        """ "The UN press service noted": a body's press service speaks as a body of its own."""
+        for start, (span, label, _) in list(self.gaz_spans.items()):
+            end = span.end
+            if label != "org" or end + 1 >= len(self.doc):
+                continue
+            words = (self.doc[end].lower_, self.doc[end + 1].lower_)
+            if words in (("press", "service"), ("press", "office"), ("information", "service")):
+                whole = self.doc[start : end + 2]
+                self._add_org(f"{span.text} {whole[-2:].text}", whole, "body")
 
     def _government_of(self) -> None:
         """ "the Government of the Republic of Colombia" is the party "Colombian government"."""

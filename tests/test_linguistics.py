@@ -421,3 +421,8 @@ def test_disagreeing_round_dates_keep_the_more_precise_one() -> None:
     (rnd,) = f.rounds
     assert rnd.end is not None and rnd.end.literal() == "2021-03-02"
     assert rnd.start is None
+
+
+def test_a_bodys_press_service_is_an_organisation() -> None:
+    f = read("The NATO press service said the envoys met in Brussels on Monday.")
+    assert "NATO press service" in f.orgs
