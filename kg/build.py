@@ -135,6 +135,8 @@ def build(
             if not violations or keep_invalid:
                 store.replace_article(graph)
             _record(report, ArticleResult(article, outcome, len(graph), violations), progress)
+        # Oxigraph keeps writes in memory until flushed: flushing per batch keeps memory flat
+        store.flush()
     # an unreadable file may be an article whose graph must not be lost: prune only a clean read
     if prune and not report.errors:
         read = {_graph_iri(base, r.article.id) for r in report.results}

@@ -76,20 +76,27 @@ def resolve(mentions: Mentions) -> ArticleFacts:
 
 
 def _persons(mentions: Mentions) -> dict[str, Person]:
-    names = {m.name for m in mentions.persons if len(m.name.split()) > 1}
+    # reading order, never set order: the same article must give the same graph in any process
+    names = list(dict.fromkeys(m.name for m in mentions.persons if len(m.name.split()) > 1))
     # "Olvera Lugo" is "Adriana Olvera Lugo" (double surnames): the longest form is the name
-    full_names = {n for n in names if not any(o != n and o.endswith(" " + n) for o in names)}
+    full_names = [n for n in names if not any(o != n and o.endswith(" " + n) for o in names)]
     longer = {
-        n: max((o for o in names if o.endswith(" " + n)), key=len) for n in names - full_names
+        n: max((o for o in names if o.endswith(" " + n)), key=len)
+        for n in names
+        if n not in full_names
     }
-    by_surname: dict[str, str] = {}
+    by_surname: dict[str, list[str]] = {}
     for name in full_names:
-        by_surname.setdefault(name.split()[-1].lower(), name)
+        by_surname.setdefault(name.split()[-1].lower(), []).append(name)
     persons: dict[str, Person] = {}
+    latest: dict[str, int] = {}  # where each full name was last written out
     for m in mentions.persons:
-        key = longer.get(m.name) or (
-            m.name if m.name in full_names else by_surname.get(m.name.lower(), m.name)
-        )
+        if m.name in full_names:
+            latest[m.name] = m.start
+        # "Aubert" when two Auberts are named: the one named most recently before
+        candidates = by_surname.get(m.name.lower(), [])
+        surname_of = max(candidates, key=lambda n: latest.get(n, -1)) if candidates else m.name
+        key = longer.get(m.name) or (m.name if m.name in full_names else surname_of)
         m.name = key
         person = persons.setdefault(key, Person(key))
         surface = mentions.text[m.start : m.end]
@@ -102,7 +109,8 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         person.sentences.add(m.sentence)
     for m in mentions.persons:
         if m.affiliation_of:
-            owner = by_surname.get(m.affiliation_of.lower())
+            owners = by_surname.get(m.affiliation_of.lower(), [])
+            owner = owners[-1] if owners else None
             if owner and owner in persons:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:

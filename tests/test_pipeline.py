@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -201,3 +203,27 @@ def test_prune_removes_deleted_articles_but_never_after_a_read_error(tmp_path: P
         report = build([corpus], store, prune=True)
         assert [g.rsplit("/", 1)[-1] for g in report.pruned] == ["b"]
         assert len(list(store.articles())) == 1
+
+
+def test_the_same_article_gives_the_same_graph_in_any_process(tmp_path: Path) -> None:
+    article = tmp_path / "two.txt"
+    article.write_text(
+        "date 2021-03-10\n\nForeign Minister Pieter Aubert met envoys. Defence Minister Henrik "
+        "Aubert arrived later. Aubert then held talks with Special Envoy Nia Diallo on Monday.\n"
+    )
+    script = (
+        "import sys; from pathlib import Path; from kg.build import read_articles, article_graph;"
+        "a, _ = read_articles([Path(sys.argv[1])]);"
+        "print(sorted(article_graph(a[0]).serialize(format='nt').splitlines()))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", script, str(article)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "2")
+    }
+    assert len(outputs) == 1
