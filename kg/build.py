@@ -21,7 +21,7 @@ from rdflib import Graph
 
 from kg import __version__
 from kg.articles import Article, ArticleError, iter_files, read_path
-from kg.assemble import assemble
+from kg.assemble import IRIs, assemble
 from kg.mentions import extract, extract_all
 from kg.namespaces import DEFAULT_BASE
 from kg.resolve import resolve
@@ -174,4 +174,4 @@ def _record(
 
 
 def _graph_iri(base: str, article_id: str) -> str:
-    return f"{base if base.endswith(('/', '#')) else base + '/'}article/{article_id}"
+    return str(IRIs(base).article(article_id))  # minted in one place: kg.assemble
