@@ -16,6 +16,8 @@ from kg.dates import parse_iso
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+# an absolute IRI: a scheme, a colon and no character an IRI may not hold (RFC 3987)
+_ABSOLUTE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+')
 HEADER_KEYS = ("date", "source", "url", "license", "title")
 
 # "date 2017-11-14" may share its line with the start of the text (the sample article's form).
@@ -218,12 +220,18 @@ def _make_article(
         source_file=where,
         title=meta.get("title"),
         source=meta.get("source"),
-        url=meta.get("url"),
+        url=_web_address(meta.get("url")),
         license=meta.get("license"),
         dateline_place=place,
         dateline_agency=agency,
         meta=meta,
     )
+
+
+def _web_address(url: str | None) -> str | None:
+    """The article's address if it is one ("none", "n/a" or a bare path say there is none)."""
+    url = (url or "").strip()
+    return url if _ABSOLUTE_IRI.fullmatch(url) else None
 
 
 def _split_dateline(text: str) -> tuple[str | None, str | None, str]:

@@ -52,6 +52,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -422,9 +423,12 @@ def _calendar_date(m: re.Match[str], c: _Context) -> Resolved | None:
     last_words = groups.get("d2") or groups.get("d3")
     last_month = _month_number(groups["m2"]) if groups.get("m2") else first_month
     wraps = last_words is not None and last_month < first_month
+    weekday = WEEKDAYS.get(_norm(groups["wd"])) if groups.get("wd") else None
 
-    def span_in(year: int) -> Span:
+    def span_in(year: int, check_weekday: bool = True) -> Span:
         start = date(year, first_month, first_day)
+        if check_weekday and weekday is not None and start.weekday() != weekday:
+            raise ValueError("the weekday belongs to another year")
         if last_words is None:
             return start, start
         end = date(year + 1 if wraps else year, last_month, _day_number(last_words))
@@ -434,9 +438,13 @@ def _calendar_date(m: re.Match[str], c: _Context) -> Resolved | None:
 
     if m["y"]:
         # The year of a range across New Year ("December 28 - January 3, 2018") is its end's.
-        start, end = span_in(int(m["y"]) - 1 if wraps else int(m["y"]))
+        start, end = span_in(int(m["y"]) - 1 if wraps else int(m["y"]), check_weekday=False)
     else:
-        start, end = _infer_year(span_in, c.anchor, _placement(m["prep"], c.tense))
+        placement = _placement(m["prep"], c.tense)
+        try:  # "Wednesday, 23 June" is in the year in which 23 June is a Wednesday
+            start, end = _infer_year(span_in, c.anchor, placement)
+        except ValueError:  # no nearby year has it on that weekday: the tense decides
+            start, end = _infer_year(partial(span_in, check_weekday=False), c.anchor, placement)
     return _day(start), (_day(end) if last_words else None)
 
 

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from kg.articles import Article
-from kg.dates import DateMention, DateValue, Tense, find_dates
+from kg.dates import MONTHS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
 OrgKind = Literal["state", "body", "demonym", "capital"]
@@ -169,6 +169,17 @@ class PersonMention:
     affiliation_of: str | None = None  # "Ashton's spokesman": take Ashton's affiliation
     subject: bool = False  # the grammatical subject of its clause: a likely antecedent of "he"
     phrase_start: int = -1  # where the title phrase before the name begins, if any
+    phrase_end: int = -1  # where the title phrase after the name ends, if any
+
+
+@dataclass(frozen=True)
+class _Apposition:
+    """A title written after a name: "Name, TITLE," (and whose title it is, for "X's adviser")."""
+
+    title: str
+    affiliation: str | None
+    owner: str | None  # the surname in "Kofi Annan's special adviser"
+    end: int
 
 
 @dataclass
@@ -464,21 +475,33 @@ class Extractor:
         if head_end is None:
             return None
         end = head_end
-        if end < stop and doc[end].lower_ in ("of", "for", "to"):
+        for _ in range(2):  # "Special Envoy of the Secretary-General for Yemen"
+            if not (end < stop and doc[end].lower_ in ("of", "for", "to", "on")):
+                break
+            if doc[end].lower_ == "on" and end + 1 < stop and _is_date_word(doc[end + 1]):
+                break  # "adviser on Cyprus", not "the Minister on Monday"
             pp_end = self._title_object(end + 1, stop, doc[end].lower_)
-            if pp_end is not None:
-                obj = self.gaz_spans.get(end + 1) or self.gaz_spans.get(end + 2)
-                if (
-                    doc[end].lower_ == "of"
-                    and obj
-                    and obj[1] in ("org", "demonym")
-                    and not affiliation
-                ):
-                    affiliation = obj[2]
-                end = pp_end
+            if pp_end is None:
+                break
+            if doc[end].lower_ == "of" and not affiliation:
+                affiliation = self._state_in(end + 1, pp_end)
+            end = pp_end
         if title_start >= end:
             return None
         return title_start, end, affiliation, of_person
+
+    def _state_in(self, start: int, end: int) -> str | None:
+        """The state or body a title's "of" object names: "of Sweden", "of the EU's Council",
+        "of the Atomic Energy Organization of Iran" (the last one named)."""
+        found = None
+        j = start
+        while j < end:
+            if j in self.gaz_spans and self.gaz_spans[j][1] in ("org", "demonym"):
+                found = self.gaz_spans[j][2]
+                j = self.gaz_spans[j][0].end
+            else:
+                j += 1
+        return found
 
     def _demonym_body(self, j: int, stop: int) -> int | None:
         """The end of "Russian Foreign Ministry" when a demonym opens a body's name at j."""
@@ -536,14 +559,14 @@ class Extractor:
                 and (
                     doc[k].is_title
                     or (
-                        doc[k].lower_ in ("and", "the", "of")
+                        doc[k].lower_ in ("and", "the", "of", "-")
                         and k + 1 < stop
                         and doc[k + 1].is_title
                     )
                 )
             ):
                 k += 1
-            if k > j and (k == stop or doc[k].is_punct or doc[k].lower_ == "of"):
+            if k > j and (k == stop or doc[k].is_punct or doc[k].lower_ in ("of", "for", "on")):
                 return k
         return last
 
@@ -657,13 +680,7 @@ class Extractor:
             if not found or not self._is_real_name(found[2]) or self._is_reporter(ent):
                 continue
             start, end, name = found
-            title = affiliation = None
-            after = self._appositive_title(ent)
-            if after:
-                title, affiliation = after
-            self._add_person(
-                start, end, name, self.sentence_of(ent[0]), title=title, affiliation=affiliation
-            )
+            self._add_apposed(start, end, name, ent)
         self._honorific_names()
         self._appositive_names()
         self._named_counterparts()
@@ -701,17 +718,55 @@ class Extractor:
         after = self.text[ent.end_char : ent.end_char + 30].lower()
         return any(after.lstrip(" ,").startswith(cue) for cue in self.trig["reporter_cues"])
 
-    def _appositive_title(self, ent: Span) -> tuple[str, str | None] | None:
+    def _add_apposed(
+        self, start: int, end: int, name: str, span: Span, *, titled_only: bool = False
+    ) -> None:
+        """A person with the title that may follow the name ("Name, TITLE,")."""
+        after = self._appositive_title(span)
+        if after is None and titled_only:
+            return
+        self._add_person(
+            start,
+            end,
+            name,
+            self.sentence_of(span[0]),
+            title=after.title if after else None,
+            affiliation=after.affiliation if after else None,
+            affiliation_of=after.owner if after else None,
+        )
+        for p in self.persons:
+            if p.start == start and after:
+                p.phrase_end = after.end
+
+    def _appositive_title(self, ent: Span) -> _Apposition | None:
         """ "Julie Bishop MP, Minister for Foreign Affairs," → the title after the name."""
         doc, j = self.doc, ent.end
         while j < len(doc) and doc[j].text in self.trig["name_suffixes"]:
             j += 1
-        if j < len(doc) and doc[j].text == ",":
-            sent_end = ent.sent.end
-            parsed = self.parse_title(j + 1, sent_end)
-            if parsed and parsed[0] <= j + 5:  # ", the EU's Managing Director"
-                return doc[parsed[0] : parsed[1]].text, parsed[2]
-        return None
+        if j >= len(doc) or doc[j].text != ",":
+            return None
+        sent_end = ent.sent.end
+        parsed = self.parse_title(j + 1, sent_end)
+        if not parsed or parsed[0] > j + 5:  # ", the EU's Managing Director"
+            return None
+        owner = None
+        # ", Secretary-General Kofi Annan's special adviser": the title is the adviser's, and
+        # the adviser represents whom Annan does
+        found = self._name_at(
+            doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text), ent.sent.end_char
+        )
+        if found:
+            after = doc.char_span(found[1], ent.sent.end_char, alignment_mode="expand")
+            if after is not None and after[0].text in ("'s", "’s"):
+                owned = self.parse_title(after.start + 1, sent_end)
+                if owned and owned[0] == after.start + 1:
+                    owner, parsed = found[2].split()[-1], owned
+        return _Apposition(
+            doc[parsed[0] : parsed[1]].text,
+            parsed[2],
+            owner,
+            doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text),
+        )
 
     def _delegation_leaders(self) -> None:
         """ "The US delegation, led by Special Envoy X": X represents the United States."""
@@ -747,16 +802,7 @@ class Extractor:
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
             if span is None:
                 continue
-            titled = self._appositive_title(span)
-            title, affiliation = titled if titled else (None, None)
-            self._add_person(
-                found[0],
-                found[1],
-                found[2],
-                self.sentence_of(span[0]),
-                title=title,
-                affiliation=affiliation,
-            )
+            self._add_apposed(*found, span)
 
     def _named_counterparts(self) -> None:
         """ "his Kosovo counterpart, Arben Gashi": the person holds the subject's office."""
@@ -811,16 +857,8 @@ class Extractor:
             ):
                 continue
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
-            titled = self._appositive_title(span) if span is not None else None
-            if titled:
-                self._add_person(
-                    found[0],
-                    found[1],
-                    found[2],
-                    self.sentence_of(span[0]),
-                    title=titled[0],
-                    affiliation=titled[1],
-                )
+            if span is not None:
+                self._add_apposed(*found, span, titled_only=True)
 
     def _speakers(self) -> list[tuple[int, str]]:
         """Who says "I": a transcript's speaker labels, or the headline's "Remarks by X"."""
@@ -1400,6 +1438,12 @@ class Extractor:
             head.lower_ in ("counterpart", "counterparts") or self._is_title_word(head)
         )
 
+    def _owns(self, person: PersonMention) -> bool:
+        """ "Kofi Annan's special adviser": Annan names whose adviser it is; he takes no part."""
+        after = self.text[person.end : person.end + 40]
+        m = re.match(r"[’']s\s+(\w+)", after)
+        return bool(m and m.group(1).lower() in self.gaz.title_words)
+
     def _named_after(self, token: Token) -> bool:
         """ "his Slovak counterpart, Peter Kovac": the name that follows says who it is."""
         after = token.idx + len(token.text)
@@ -1451,9 +1495,11 @@ class Extractor:
         for p in self.persons:
             if _overlaps(p.start, p.end, covered[: len(covered)]) and not subject:
                 continue
-            if lo <= p.start < hi and (subject or not self._reports(p)):
+            if lo <= p.start < hi and (subject or not self._reports(p)) and not self._owns(p):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
-                covered.append((p.phrase_start if p.phrase_start >= 0 else p.start, p.end))
+                covered.append(
+                    (p.phrase_start if p.phrase_start >= 0 else p.start, max(p.end, p.phrase_end))
+                )
         for d in self.descriptions:
             # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
             named = any(0 <= p.start - d.end <= 3 for p in self.persons)
@@ -1683,9 +1729,10 @@ class Extractor:
             (c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"),
             None,
         )
-        verb = (
-            clause_verb if noun.lower_ == "process" else self._governing_verb(noun) or clause_verb
-        )
+        # a clause on the round itself ("which X will host next week") tells its tense better
+        # than the verb the round hangs on ("they discussed the conference, which ...")
+        own_tense = noun.lower_ == "process" or self._tense(clause_verb) is not None
+        verb = clause_verb if own_tense else self._governing_verb(noun) or clause_verb
         tense = self._tense(verb)
         date = self._date_for(noun, sent, tense, own_clause=True)
         role: Literal["start", "end"] = "start"
@@ -1754,6 +1801,11 @@ class Extractor:
             if known.split()[0] in name.split() and known.split()[0][0].isupper():
                 return known
         return name
+
+
+def _is_date_word(token: Token) -> bool:
+    word = token.lower_
+    return word in WEEKDAYS or word in MONTHS or word.isdigit()
 
 
 def _phrase_text(token: Token) -> str:

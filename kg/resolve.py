@@ -107,6 +107,7 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         if m.affiliation and m.affiliation not in person.affiliations:
             person.affiliations.append(m.affiliation)
         person.sentences.add(m.sentence)
+    _inferred_affiliations(mentions, persons)
     for m in mentions.persons:
         if m.affiliation_of:
             owners = by_surname.get(m.affiliation_of.lower(), [])
@@ -115,7 +116,6 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
-    _inferred_affiliations(mentions, persons)
     # a person is a diplomat when the article gives them an official role
     return {k: p for k, p in persons.items() if p.titles}
 
@@ -135,6 +135,8 @@ def _inferred_affiliations(
     # the readout's own office-holder is the one its opening sentences are about
     lead = {m.name for m in mentions.persons if m.subject and m.sentence <= lead_sentences}
     for p in persons.values():
+        if not p.affiliations:
+            p.affiliations.extend(_office_affiliation(p.titles))
         for aff in list(p.affiliations):
             parent = next(
                 (e.part_of for e in gaz.orgs.values() if e.name == aff and e.part_of), None
@@ -148,6 +150,17 @@ def _inferred_affiliations(
             and any(t.lower() in offices for t in p.titles)
         ):
             p.affiliations.append(home)
+
+
+def _office_affiliation(titles: list[str]) -> list[str]:
+    """An office that names its body by itself: an unqualified Secretary-General is the UN's."""
+    offices = load().triggers["office_affiliations"]
+    for title in titles:
+        office = re.sub(r"secretary[ -]general", "secretary-general", title.lower())
+        for pattern, body in offices.items():
+            if re.search(pattern, office):
+                return [body]
+    return []
 
 
 @cache  # one outlet publishes many articles, and the look-up tries every gazetteer form

@@ -118,3 +118,11 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path: Path) -> None:
     articles, errors = read_articles([tmp_path])
     assert [a.text for a in articles] == ["Good."]
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize("url", ["none", "n/a", "-", "www.example.org/story", "http://a b"])
+def test_a_url_that_is_no_address_is_left_out(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"date 2020-01-02\nurl {url}\n\nEnvoys met in Oslo.", encoding="utf-8")
+    (article,) = read_path(path)
+    assert isinstance(article, Article) and article.url is None

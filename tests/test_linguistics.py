@@ -64,6 +64,36 @@ def only_meeting(facts: ArticleFacts):
             None,
         ),
         (
+            "Estonia's caretaker Foreign Minister Jaan Kivi arrived.",
+            "Jaan Kivi",
+            "caretaker Foreign Minister",
+            "Estonia",
+        ),
+        (
+            "He met the head of the Atomic Energy Council of Brazil, Paulo Reis, on Monday.",
+            "Paulo Reis",
+            "head of the Atomic Energy Council of Brazil",
+            "Brazil",
+        ),
+        (
+            "The Special Envoy of the Secretary-General for Mali, Ines Moreau, spoke.",
+            "Ines Moreau",
+            "Special Envoy of the Secretary-General for Mali",
+            "United Nations",
+        ),
+        (
+            "The Secretary-General, Tomas Aalto, said the talks had begun.",
+            "Tomas Aalto",
+            "Secretary-General",
+            "United Nations",
+        ),
+        (
+            "Home Affairs Minister Ravi Desai arrived on Monday.",
+            "Ravi Desai",
+            "Home Affairs Minister",
+            None,
+        ),
+        (
             "U.S. Trade Representative Dana Kirk arrived on Monday.",
             "Dana Kirk",
             "Trade Representative",
@@ -88,6 +118,18 @@ def test_a_spokesman_represents_whom_the_possessor_represents() -> None:
         "Weber's spokesman, Otto Brandl, said the talks went well."
     )
     assert f.persons["Otto Brandl"].affiliations == ["Austria"]
+
+
+def test_whose_adviser_is_said_after_the_name() -> None:
+    f = read(
+        "Lena Holm, Secretary-General Piet Maas's special adviser on Crete, met the Greek "
+        "Foreign Minister Nikos Pappas on Monday."
+    )
+    adviser = f.persons["Lena Holm"]
+    assert adviser.titles == ["special adviser on Crete"]
+    assert adviser.affiliations == ["United Nations"]
+    # the possessor names whose adviser she is; he is not at the meeting
+    assert pairs(f) == {frozenset({"Lena Holm", "Nikos Pappas"})}
 
 
 def test_a_body_stands_for_its_parent_too() -> None:
