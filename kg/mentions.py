@@ -460,10 +460,11 @@ class Extractor:
             token = doc[j]
             if j in self.org_tokens:
                 break
-            joins = token.text == "-" or (
+            # "Under-Secretary", "Director-General": a hyphen between title words joins them
+            joins = (token.text == "-" and j + 1 < stop and self._is_title_word(doc[j + 1])) or (
                 token.lower_ == "and" and j + 1 < stop and self._is_title_word(doc[j + 1])
             )
-            if self._is_title_word(token) or (joins and head_end is not None):
+            if self._is_title_word(token) or (joins and (head_end is not None or j > title_start)):
                 if token.lower_ in self.gaz.title_heads:
                     head_end = j + 1
                 j += 1
@@ -531,7 +532,7 @@ class Extractor:
             return self.gaz_spans[j][0].end
         start = j
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
-        while k < stop and k - j < 5 and doc[k].is_title and k not in self.gaz_spans:
+        while k < stop and k - j < 5 and _capitalised(doc[k]) and k not in self.gaz_spans:
             k += 1
         if k < stop and doc[k].lower_ in _DELEGATION_WORDS:
             return k + 1  # "head of the Russian delegation", "head of the Government delegation"
@@ -557,11 +558,19 @@ class Extractor:
                 k < stop
                 and k - j < 8
                 and (
-                    doc[k].is_title
+                    _capitalised(doc[k])
                     or (
+                        # "Latin America and the Caribbean"
                         doc[k].lower_ in ("and", "the", "of", "-")
                         and k + 1 < stop
-                        and doc[k + 1].is_title
+                        and (
+                            _capitalised(doc[k + 1])
+                            or (
+                                doc[k + 1].lower_ == "the"
+                                and k + 2 < stop
+                                and _capitalised(doc[k + 2])
+                            )
+                        )
                     )
                 )
             ):
@@ -1801,6 +1810,11 @@ class Extractor:
             if known.split()[0] in name.split() and known.split()[0][0].isupper():
                 return known
         return name
+
+
+def _capitalised(token: Token) -> bool:
+    """ "Caribbean" or "ELN": a word of a name."""
+    return token.is_title or (token.is_upper and token.is_alpha and len(token) > 1)
 
 
 def _is_date_word(token: Token) -> bool:
