@@ -209,6 +209,11 @@ def _raise_if_fatal(response: httpx.Response, endpoint: str) -> None:
             )
         elif challenge.lower().startswith("digest") and sent != "digest":
             hint = "the server asks for digest authentication: add --auth digest"
+        elif sent == "basic" and not challenge.lower().startswith("basic"):
+            hint = (
+                "check the user name and password; if they are right, the server may want "
+                "--auth digest (Virtuoso's /sparql-graph-crud-auth does)"
+            )
         else:
             hint = "check the user name and password (or token)"
         raise PushError(f"{endpoint} refused the credentials (401 Unauthorized); {hint}")
@@ -234,7 +239,8 @@ def _server_message(response: httpx.Response, limit: int = 300) -> str:
     """The server's explanation as one line of text (servers answer in HTML, JSON or text)."""
     text = response.text
     if "<" in text:
-        text = re.sub(r"(?is)<(script|style|title)\b.*?</\1>", " ", text)
+        # the title and an "HTTP/1.1 403 Forbidden" heading only repeat the status
+        text = re.sub(r"(?is)<(script|style|title)\b.*?</\1>|<h1>\s*HTTP/[^<]*</h1>", " ", text)
         text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
