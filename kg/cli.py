@@ -236,13 +236,23 @@ def export(store: Path | None, fmt: str, output: Path | None) -> None:
     type=click.Choice(["basic", "digest", "bearer"]),
     help="HTTP authentication (default: basic if --user is given, else none).",
 )
-@click.option("--user", help="User name; the password comes from $KG_PUSH_PASSWORD or a prompt.")
+@click.option(
+    "--user",
+    metavar="NAME",
+    help="User name; the password comes from $KG_PUSH_PASSWORD or a prompt.",
+)
 @click.option(
     "--changed-only",
     is_flag=True,
     help="Skip graphs unchanged since the last --changed-only push to this endpoint.",
 )
-@click.option("--retries", type=click.IntRange(0), default=3, show_default=True)
+@click.option(
+    "--retries",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Retries of a request that may pass (timeout, 5xx, 429).",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

@@ -115,7 +115,11 @@ def push(
     Raises PushError when nothing can be pushed (unreachable server, refused credentials, a URL
     that is no Graph Store endpoint).
     """
-    if not endpoint.startswith(("http://", "https://")):
+    try:
+        url = httpx.URL(endpoint)
+    except httpx.InvalidURL:
+        url = None
+    if url is None or url.scheme not in ("http", "https") or not url.host:
         raise PushError(f"--endpoint {endpoint!r} is not an http(s) URL; e.g. {_ENDPOINT_HINT}")
     report = PushReport(endpoint=endpoint)
     started = time.perf_counter()
@@ -129,7 +133,7 @@ def push(
             for done, graph in enumerate(graphs, 1):
                 data = store.article_ntriples(graph)
                 digest = _digest(data)
-                if state and state.pushed.get(graph) == digest:
+                if state is not None and state.pushed.get(graph) == digest:
                     report.unchanged += 1
                 else:
                     error = _put(client, endpoint, graph, data, retries, backoff)
@@ -137,7 +141,7 @@ def push(
                         report.pushed += 1
                         report.triples += data.count(b"\n")
                         failures_in_a_row = 0
-                        if state:
+                        if state is not None:
                             state.pushed[graph] = digest
                     else:
                         report.failed.append((graph, error))
@@ -150,7 +154,7 @@ def push(
                 if progress:
                     progress(done, len(graphs))
     finally:
-        if state:
+        if state is not None:
             state.save()
         report.seconds = time.perf_counter() - started
     return report
@@ -264,5 +268,11 @@ class _State:
 
     def save(self) -> None:
         tmp = self.path.with_name(self.path.name + ".part")
-        tmp.write_text(json.dumps(self.all, indent=1, sort_keys=True), encoding="utf-8")
-        tmp.replace(self.path)
+        try:
+            tmp.write_text(json.dumps(self.all, indent=1, sort_keys=True), encoding="utf-8")
+            tmp.replace(self.path)
+        except OSError as exc:
+            raise PushError(
+                f"pushed, but cannot record it in {self.path} ({exc}); the next "
+                "--changed-only push will send these graphs again"
+            ) from exc
