@@ -207,7 +207,7 @@ class PartyRef:
     text: str
     start: int
     end: int
-    kind: Literal["name", "pronoun", "speaker", "description", "counterpart"]
+    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides"]
     demonym_states: tuple[str, ...] = ()
 
 
@@ -1539,6 +1539,11 @@ class Extractor:
                 and token.dep_ != "poss"
             ):
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
+            elif token.lower_ in _SIDES and any(
+                c.lower_ in ("both", "two") for c in token.children
+            ):
+                # "both delegations", "the two sides": the parties of the talks just reported
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "sides"))
             elif token.text in ("I", "me") and token.pos_ == "PRON":
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "speaker"))
             elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
@@ -1577,8 +1582,10 @@ class Extractor:
             return self._meeting(verb, verb, sent, sentence, [], subjects, joint=True)
         if not others:
             return None
-        # "A and B negotiated with C", "met jointly with": one meeting of them all
-        together = any(c.lower_ in ("jointly", "together") for c in verb.children)
+        # "A and B negotiated with C", "met jointly with", "hosted A and B": one meeting of all
+        together = lemma in self.trig["gathering_verbs"] or any(
+            c.lower_ in ("jointly", "together") for c in verb.children
+        )
         return self._meeting(
             verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
@@ -1810,6 +1817,9 @@ class Extractor:
             if known.split()[0] in name.split() and known.split()[0][0].isupper():
                 return known
         return name
+
+
+_SIDES = ("sides", "delegations", "parties")
 
 
 def _capitalised(token: Token) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 from kg.articles import Article
@@ -116,8 +117,14 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
-    # a person is a diplomat when the article gives them an official role
-    return {k: p for k, p in persons.items() if p.titles}
+    # a person is a diplomat when the article gives them an official role, or when they held
+    # a well-known office that day ("Putin and Erdogan spoke by phone")
+    when = mentions.article.date
+    return {
+        k: p
+        for k, p in persons.items()
+        if p.titles or load().offices_on([p.name, *p.aliases], when)
+    }
 
 
 def _inferred_affiliations(
@@ -136,7 +143,9 @@ def _inferred_affiliations(
     lead = {m.name for m in mentions.persons if m.subject and m.sentence <= lead_sentences}
     for p in persons.values():
         if not p.affiliations:
-            p.affiliations.extend(_office_affiliation(p.titles))
+            p.affiliations.extend(
+                _known_affiliation(p, mentions.article.date) or _office_affiliation(p.titles)
+            )
         for aff in list(p.affiliations):
             parent = next(
                 (e.part_of for e in gaz.orgs.values() if e.name == aff and e.part_of), None
@@ -150,6 +159,12 @@ def _inferred_affiliations(
             and any(t.lower() in offices for t in p.titles)
         ):
             p.affiliations.append(home)
+
+
+def _known_affiliation(person: Person, when: date) -> list[str]:
+    """Whom a well-known official represented that day, when the curated list is sure."""
+    held = {t.affiliation for t in load().offices_on([person.name, *person.aliases], when)}
+    return list(held) if len(held) == 1 else []
 
 
 def _office_affiliation(titles: list[str]) -> list[str]:
@@ -307,16 +322,26 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     article = mentions.article
     out: dict[tuple, Event] = {}
     first_dated_lead = True
+    sides: list[PartyKey] = []  # the two sides of the talks reported last
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
-            resolved = [key for ref in group for key in resolver.resolve(ref)]
+            resolved = [
+                key for ref in group if ref.kind != "sides" for key in resolver.resolve(ref)
+            ]
             counterpart_refs = [r for r in group if r.kind == "counterpart"]
             parties = list(dict.fromkeys(resolved))
-            if counterpart_refs and len(parties) > 2:
+            if any(r.kind == "sides" for r in group):
+                # "X met both delegations": a meeting with each; "the two sides met (with X)": one
+                others = [s for s in sides if s not in parties]
+                joint = not parties or group[0].kind == "sides"
+                combos = [[*others, *parties]] if joint else [[*parties, s] for s in others]
+            elif counterpart_refs and len(parties) > 2:
                 subject = parties[0]
                 combos = [[subject, other] for other in parties[1:]]
             else:
                 combos = [parties]
+                if len(parties) == 2:
+                    sides = parties
             for combo in combos:
                 if len(combo) < 2:
                     continue

@@ -132,6 +132,15 @@ def test_whose_adviser_is_said_after_the_name() -> None:
     assert pairs(f) == {frozenset({"Lena Holm", "Nikos Pappas"})}
 
 
+def test_a_well_known_official_is_known_on_the_day_of_the_article() -> None:
+    text = "Javier Solana met Kofi Annan in Brussels on Monday."
+    f = read(text, date(2003, 5, 14))
+    assert f.persons["Kofi Annan"].affiliations == ["United Nations"]
+    assert f.persons["Javier Solana"].affiliations == ["European Union"]
+    # out of office, the curated list says nothing: no role, no diplomat
+    assert "Kofi Annan" not in read(text, date(2015, 5, 14)).persons
+
+
 def test_a_body_stands_for_its_parent_too() -> None:
     f = read("The President of the European Commission Hanna Berg spoke to reporters.")
     assert f.persons["Hanna Berg"].affiliations == ["European Commission", "European Union"]
