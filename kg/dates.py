@@ -191,7 +191,48 @@ def find_dates(text: str, anchor: date, tense: Tense = None) -> list[DateMention
                     if longest is None or mention.end - mention.start > longest.end - longest.start:
                         longest = mention
                     break
-    return _longest(found)
+    return _year_named_after(_longest(found), text)
+
+
+def _year_named_after(mentions: list[DateMention], text: str) -> list[DateMention]:
+    """ "June last year", "5 March of next year": the year that follows places the date."""
+    out: list[DateMention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and mention.value.precision == "year"
+            and _RELATIVE_YEAR.fullmatch(mention.text)
+            and _YEAR_JOIN.fullmatch(text[previous.end : mention.start])
+            and not re.search(r"[0-9]{4}", previous.text)
+            and previous.value.precision != "year"
+            and previous.value.earliest.year == previous.value.latest.year
+        ):
+            year = mention.value.earliest.year
+            try:
+                value = _in_year(previous.value, year)
+                until = _in_year(previous.until, year) if previous.until else None
+            except ValueError:  # 29 February
+                out.append(mention)
+                continue
+            words = text[previous.start : mention.end]
+            out[-1] = DateMention(previous.start, mention.end, words, value, until)
+            continue
+        out.append(mention)
+    return out
+
+
+def _in_year(value: DateValue, year: int) -> DateValue:
+    shift = year - value.earliest.year
+    return DateValue(
+        value.earliest.replace(year=year),
+        value.latest.replace(year=value.latest.year + shift),
+        value.precision,
+    )
+
+
+_RELATIVE_YEAR = re.compile(r"(?:last|next|this|the previous|the following) year", re.IGNORECASE)
+_YEAR_JOIN = re.compile(r"\s*,?\s*(?:of\s+)?")
 
 
 def parse_iso(text: str) -> date | None:

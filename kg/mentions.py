@@ -228,6 +228,7 @@ class EventMention:
     process: str | None = None
     order: Literal["earlier", "later"] | None = None
     one_day: bool = False  # "was held on 3 March": it began and ended that day
+    began: DateMention | None = None  # "the round, which began on 4 September, ended today"
 
 
 @dataclass
@@ -1282,6 +1283,11 @@ class Extractor:
             lower, lemma = token.lower_, token.lemma_.lower()
             if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
                 event = self._round(token, sent, sentence)
+            elif (previous := self._elided_round(token, sentence)) is not None:
+                # "the first round opened on Aug. 13; the second ran from Sept. 3 to 6"
+                event = self._round(token, sent, sentence)
+                if event is not None:
+                    event = replace(event, process=previous.process)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
             elif (
@@ -1303,7 +1309,27 @@ class Extractor:
             used.update(t.i for t in token.subtree) if token.pos_ != "VERB" else used.add(token.i)
             self.events.append(event)
 
+    def _elided_round(self, token: Token, sentence: int) -> EventMention | None:
+        """The round that "the second" stands for: one named in this or the sentence before."""
+        if not (
+            ordinal_value(token.text)
+            and token.dep_ in ("nsubj", "nsubjpass")
+            and token.i > 0
+            and self.doc[token.i - 1].lower_ == "the"
+        ):
+            return None
+        return next(
+            (
+                e
+                for e in reversed(self.events)
+                if e.kind == "round" and e.sentence >= sentence - 1 and e.number is not None
+            ),
+            None,
+        )
+
     def _ordinal(self, noun: Token) -> int | None:
+        if ordinal_value(noun.text):  # "the second" standing for "the second round"
+            return ordinal_value(noun.text)
         # "the first senior-level trade talks since July" counts talks; it numbers no round
         if any(c.lower_ == "since" for c in noun.subtree):
             return None
@@ -1366,7 +1392,13 @@ class Extractor:
         return replace(date, value=DateValue(began, began, "day"))
 
     def _date_for(
-        self, anchor: Token, sent: Span, tense: Tense, *, own_clause: bool = False
+        self,
+        anchor: Token,
+        sent: Span,
+        tense: Tense,
+        *,
+        own_clause: bool = False,
+        skip: tuple[int, int] | None = None,
     ) -> DateMention | None:
         """The date closest to the event's words, preferring one inside its clause.
 
@@ -1374,6 +1406,8 @@ class Extractor:
         "After boycotting the start of the talks, they met Sunday", Sunday is not the talks'.
         """
         dates = find_dates(sent.text, self.article.date, tense)
+        if skip is not None:  # another clause's date ("which began on ...")
+            dates = [d for d in dates if not skip[0] <= sent.start_char + d.start < skip[1]]
         if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
         if own_clause:
@@ -1747,13 +1781,24 @@ class Extractor:
         )
         # a clause on the round itself ("which X will host next week") tells its tense better
         # than the verb the round hangs on ("they discussed the conference, which ...")
-        own_tense = noun.lower_ == "process" or self._tense(clause_verb) is not None
+        # unless the round is the subject of that verb ("the round, which began .., ended")
+        own_tense = noun.lower_ == "process" or (
+            self._tense(clause_verb) is not None and noun.dep_ not in ("nsubj", "nsubjpass")
+        )
         verb = clause_verb if own_tense else self._governing_verb(noun) or clause_verb
+        verb = verb or self._stranded_predicate(noun)
         tense = self._tense(verb)
-        date = self._date_for(noun, sent, tense, own_clause=True)
+        began, began_span = self._start_clause(noun, sent, verb)
+        date = self._date_for(noun, sent, tense, own_clause=True, skip=began_span)
         role: Literal["start", "end"] = "start"
-        if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
+        if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"
+            if date is None and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
+                # "signed a deal yesterday, ending the round": the round ends when they signed
+                date = self._date_for(verb.head, sent, tense, own_clause=True, skip=began_span)
+        if date is not None and noun.left_edge.idx <= sent.start_char + date.start < noun.idx:
+            # "the Oct. 17 round": a date that names the round is not placed by the verb's tense
+            date = self._date_for(noun, sent, None, own_clause=True, skip=began_span)
         date = self._day_of_talks(sent, date) if role == "start" else date
         order = self._order_of(noun)
         one_day = (
@@ -1790,7 +1835,44 @@ class Extractor:
             process=self._process(sent.text, noun),
             order=order,
             one_day=one_day,
+            began=began,
         )
+
+    @staticmethod
+    def _stranded_predicate(noun: Token) -> Token | None:
+        """The verb of a round the parser made the root: in "The sixth round of talks on
+        reviving the deal ended on Sunday", "ended" hangs on "deal" with no subject of its own."""
+        if noun.dep_ != "ROOT":
+            return None
+        return next(
+            (
+                t
+                for t in noun.subtree
+                if t.i > noun.i
+                and t.dep_ in ("acl", "relcl")
+                and t.tag_ in ("VBD", "VBZ", "VBP")
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+            ),
+            None,
+        )
+
+    def _start_clause(
+        self, noun: Token, sent: Span, verb: Token | None
+    ) -> tuple[DateMention | None, tuple[int, int] | None]:
+        """ "the round of talks, which began on 13 February": when it began, and that clause."""
+        lo, hi = noun.left_edge.i, noun.right_edge.i
+        for t in sent:
+            if (
+                t.dep_ == "relcl"
+                and t is not verb
+                and lo <= t.head.i <= hi
+                and t.lemma_.lower() in self.trig["start_verbs"]
+            ):
+                a, b = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
+                for d in find_dates(sent.text, self.article.date, self._tense(t) or "past"):
+                    if a <= sent.start_char + d.start < b:
+                        return d, (a, b)
+        return None, None
 
     def _process(self, sentence_text: str, noun: Token) -> str | None:
         """A known negotiation process the sentence names, else the series' own name."""

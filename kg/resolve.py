@@ -456,6 +456,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
         target.number = em.number
     if em.date is not None or em.status != "held":
         target.status = em.status
+    if em.began is not None:
+        target.start = _more_precise(target.start, em.began.value)
     if em.date is None:
         return
     if em.date_role == "end":

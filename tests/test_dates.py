@@ -57,6 +57,11 @@ CASES: list[tuple[str, date, Tense, list[Expected]]] = [
     ("The file is stamped 2019-12-06.", TUE, None, [day("2019-12-06", "2019-12-06")]),
     ("Voters went to the polls 3 March 2016.", TUE, "past", [day("3 March 2016", "2016-03-03")]),
     ("Delegates return Nov. 28 to Astana.", TUE, "future", [day("Nov. 28", "2017-11-28")]),
+    # a relative year that follows a date gives its year
+    ("The third round was in June last year.", date(2005, 7, 26), "past",
+     [month("in June last year", "2004-06", "2004-06-01", "2004-06-30")]),
+    ("They meet on 5 March next year.", date(2005, 7, 26), None,
+     [day("on 5 March next year", "2006-03-05")]),
     # a weekday names the year of a date given without one, whatever the tense says
     ("They co-host it next Wednesday, 23 June.", date(2021, 6, 17), "past",
      [day("Wednesday, 23 June", "2021-06-23")]),

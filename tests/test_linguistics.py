@@ -341,6 +341,43 @@ def test_numbered_next_and_previous_rounds_of_one_series() -> None:
     assert fourth.start is not None and fourth.start.literal() == "2021-04-02"
 
 
+def test_a_round_that_began_in_one_clause_and_ended_in_another() -> None:
+    f = read(
+        "The third round of the Lima talks between the government and the rebels, which "
+        "began in Quito on February 13, concluded today."
+    )
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-02-13", "2021-03-10")
+
+
+def test_a_participle_ending_a_round_takes_the_date_of_its_clause() -> None:
+    f = read(
+        "The envoys yesterday signed a framework in Arusha, ending the latest round of the "
+        "Arusha peace talks that began on February 20."
+    )
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-02-20", "2021-03-09")
+
+
+def test_an_ordinal_alone_stands_for_the_round_just_named() -> None:
+    f = read(
+        "The first round of the Lima talks opened on Jan. 13; the second ran from Feb. 3 to 6."
+    )
+    second = next(r for r in f.rounds if r.number == 2)
+    assert (second.start.literal(), second.end.literal()) == ("2021-02-03", "2021-02-06")
+    assert second.process == next(r for r in f.rounds if r.number == 1).process
+
+
+def test_a_round_parsed_as_the_root_still_finds_its_verb() -> None:
+    # the tagger hangs "ended" on "deal"; the round still ends on Sunday
+    f = read(
+        "The sixth round of talks on reviving the 2015 Iran nuclear deal ended in Vienna on "
+        "Sunday, with negotiators returning to their capitals."
+    )
+    (rnd,) = f.rounds
+    assert rnd.start is None and rnd.end.literal() == "2021-03-07"
+
+
 def test_a_numbered_forum_is_a_round() -> None:
     f = read("The 12th Norway-Iceland Ministerial Forum was held in Reykjavik on 3 March 2021.")
     (rnd,) = f.rounds
