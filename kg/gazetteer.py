@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -46,6 +47,18 @@ class Gazetteer:
     processes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     triggers: dict = field(default_factory=dict)
     officials: dict[str, list[Term]] = field(default_factory=dict)  # casefolded name → terms
+
+    def office_body(self, title: str) -> str | None:
+        """The body an office names by itself: an unqualified Secretary-General is the UN's."""
+        office = re.sub(r"secretary[ -]general", "secretary-general", title.lower())
+        return next(
+            (
+                body
+                for pattern, body in self.triggers["office_affiliations"].items()
+                if re.search(pattern, office)
+            ),
+            None,
+        )
 
     def offices_on(self, names: list[str], when: date) -> list[Term]:
         """The terms of office that any of these names held on a day."""

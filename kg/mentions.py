@@ -6,6 +6,7 @@ kg/data on top. Nothing here decides identity across mentions: that is kg.resolv
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -455,6 +456,9 @@ class Extractor:
             and not self._is_title_word(doc[j])
         ):
             of_person, j = doc[j].text, j + 2
+        elif (owner := self._owning_office(j, stop)) is not None:
+            # "the Secretary-General's Special Envoy": the envoy serves the office's body
+            j, affiliation = owner
         title_start = j
         head_end = None
         while j < stop:
@@ -491,6 +495,15 @@ class Extractor:
         if title_start >= end:
             return None
         return title_start, end, affiliation, of_person
+
+    def _owning_office(self, j: int, stop: int) -> tuple[int, str | None] | None:
+        """ "Secretary-General's" at j: where the owned title starts, and the office's body."""
+        k = j
+        while k < stop and (self._is_title_word(self.doc[k]) or self.doc[k].text == "-"):
+            k += 1
+        if k == j or k >= stop or self.doc[k].text not in ("'s", "’s"):
+            return None
+        return k + 1, self.gaz.office_body(self.doc[j:k].text)
 
     def _state_in(self, start: int, end: int) -> str | None:
         """The state or body a title's "of" object names: "of Sweden", "of the EU's Council",
@@ -530,7 +543,17 @@ class Extractor:
         if j < stop and doc[j].lower_ == "the":
             j += 1
         if j in self.gaz_spans and self.gaz_spans[j][1] == "org":
-            return self.gaz_spans[j][0].end
+            # "the African Union High-Level Implementation Panel": a body's name runs on to its
+            # head word; "for Syria Staffan de Mistura" is followed by a person
+            end = k = self.gaz_spans[j][0].end
+            while k < stop and (
+                _capitalised(doc[k])
+                or (doc[k].text == "-" and k + 1 < stop and _capitalised(doc[k + 1]))
+            ):
+                k += 1
+                if doc[k - 1].text in self.trig["org_heads"]:
+                    end = k
+            return end
         start = j
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
         while k < stop and k - j < 5 and _capitalised(doc[k]) and k not in self.gaz_spans:
@@ -551,6 +574,15 @@ class Extractor:
             if doc[j].lower_ not in ("and", "the"):
                 last = j + 1
             j += 1
+        if (
+            last is not None
+            and j < stop
+            and _capitalised(doc[j])
+            and doc[j].ent_type_ != "PERSON"  # "Secretary of State Ann Cole"
+            and doc[start].is_title
+        ):
+            # "for National Reconciliation": a capitalised portfolio word opens a name
+            last, j = None, start
         if last is None:
             # a named object ends at punctuation or another "of": "Director for the Western
             # Balkans,", "Undersecretary for Latin America and the Caribbean, ..."
@@ -698,6 +730,7 @@ class Extractor:
         self._name_title_lines()
         self._surname_mentions()
         self._delegation_leaders()
+        self._listed_holders()
         for p in self.persons:
             span = doc.char_span(p.start, p.end, alignment_mode="expand")
             p.subject = span is not None and self._is_subject(span)
@@ -757,7 +790,7 @@ class Extractor:
             return None
         sent_end = ent.sent.end
         parsed = self.parse_title(j + 1, sent_end)
-        if not parsed or parsed[0] > j + 5:  # ", the EU's Managing Director"
+        if not parsed or parsed[0] > j + 8:  # ", the Secretary-General's Special Envoy"
             return None
         owner = None
         # ", Secretary-General Kofi Annan's special adviser": the title is the adviser's, and
@@ -802,6 +835,70 @@ class Extractor:
             ]
             if states:
                 p.affiliation = states[0]
+
+    def _listed_holders(self) -> None:
+        """ "the chief negotiators, A of Sudan and B of South Sudan", "the Co-Chairs (A of
+        Russia, B of France)": a plural title names each person of the list that follows."""
+        doc = self.doc
+        for head in doc:
+            singular = head.lower_[:-1]
+            if not (head.lower_.endswith("s") and singular in self.gaz.title_heads):
+                continue
+            start = head.i
+            while start > head.sent.start and (
+                self._is_title_word(doc[start - 1]) or doc[start - 1].text == "-"
+            ):
+                start -= 1
+            # the list follows the title's phrase ("of the two sides") after a comma or bracket
+            end = next(
+                (
+                    t.i
+                    for t in doc[head.i + 1 : min(head.i + 9, head.sent.end)]
+                    if t.text in (",", "(", ":") or t.pos_ in ("VERB", "AUX")
+                ),
+                None,
+            )
+            if end is None or doc[end].text not in (",", "(", ":"):
+                continue
+            if start == 0 or doc[start - 1].lower_ not in ("the", "its", "their", "both"):
+                continue  # "met envoys, Maria Sols reports": not a list of the envoys
+            title = doc[start:end].text.replace(head.text, head.text[:-1], 1)
+            self._add_list(doc[end].idx + 1, head.sent.end_char, title, self.sentence_of(head))
+
+    def _add_list(self, char: int, limit: int, title: str, sentence: int) -> None:
+        """Names separated by commas and "and", each maybe followed by "of/for" its state."""
+        text = self.text
+        listed: list[tuple[int, int, str, str | None, int]] = []
+        while True:
+            found = self._name_at(char, limit)
+            if not found or not self._is_real_name(found[2]):
+                break
+            start, end, name = found
+            affiliation = None
+            qualifier = re.match(r"\s+(?:of|for)\s+(?:the\s+)?", text[end:limit])
+            after = (
+                self.doc.char_span(end + qualifier.end(), limit, alignment_mode="expand")
+                if qualifier
+                else None
+            )
+            if after is not None and after.start in self.gaz_spans:
+                span, _, affiliation = self.gaz_spans[after.start]
+                end = span.end_char
+            elif after is not None:  # "for the FARC-EP": a body the gazetteer does not know
+                named = list(itertools.takewhile(lambda t: _capitalised(t) or t.text == "-", after))
+                end = named[-1].idx + len(named[-1].text) if named else end
+            listed.append((start, found[1], name, affiliation, end))
+            separator = re.match(r"\s*(?:,\s*and|,|and)\s+", text[end:limit])
+            if not separator:
+                break
+            char = end + separator.end()
+        if len(listed) < 2:
+            return  # a list names two or more
+        for start, name_end, name, affiliation, end in listed:
+            self._add_person(start, name_end, name, sentence, title=title, affiliation=affiliation)
+            for p in self.persons:
+                if p.start == start:
+                    p.phrase_end = max(p.phrase_end, end)  # "for the FARC-EP" is not a party
 
     def _honorific_names(self) -> None:
         """ "the Hon Julie Bishop MP, Minister for Foreign Affairs": an honorific marks a name."""
@@ -859,13 +956,12 @@ class Extractor:
                 not self._is_real_name(found[2])
                 or first in _DATE_WORDS
                 or first.lower() in STOP_WORDS
+                # "Qatar's Foreign Minister, Sheikh ...": a title, not a name
+                or any(w.lower() in self.gaz.title_words or "'s" in w for w in found[2].split())
             ):
                 continue
-            if any(
-                e.label_ in ("GPE", "LOC", "ORG")
-                for e in self.doc.char_span(found[0], found[1], alignment_mode="expand").ents
-            ):
-                continue
+            # the tagger takes unfamiliar names for places ("Thabo Mbeki" GPE); a title after
+            # the name says it is a person, and names in the gazetteer were refused above
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
             if span is not None:
                 self._add_apposed(*found, span, titled_only=True)
@@ -1481,6 +1577,12 @@ class Extractor:
             head.lower_ in ("counterpart", "counterparts") or self._is_title_word(head)
         )
 
+    def _name_follows(self, char: int) -> bool:
+        """A person's name right after char: ", Peter Kovac", ", Sheikh Hamad Al Kuwari"."""
+        return any(
+            p.start >= char and _NAME_GAP.fullmatch(self.text[char : p.start]) for p in self.persons
+        )
+
     def _owns(self, person: PersonMention) -> bool:
         """ "Kofi Annan's special adviser": Annan names whose adviser it is; he takes no part."""
         after = self.text[person.end : person.end + 40]
@@ -1490,7 +1592,7 @@ class Extractor:
     def _named_after(self, token: Token) -> bool:
         """ "his Slovak counterpart, Peter Kovac": the name that follows says who it is."""
         after = token.idx + len(token.text)
-        return any(0 <= p.start - after <= 3 for p in self.persons)
+        return self._name_follows(after)
 
     def _reports(self, person: PersonMention) -> bool:
         """ "..., Foreign Ministry Spokeswoman Maria Zakharova said": the source, not a party."""
@@ -1545,7 +1647,7 @@ class Extractor:
                 )
         for d in self.descriptions:
             # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
-            named = any(0 <= p.start - d.end <= 3 for p in self.persons)
+            named = self._name_follows(d.end)
             if (
                 lo <= d.start
                 and d.end <= hi
@@ -1573,8 +1675,11 @@ class Extractor:
                 and token.dep_ != "poss"
             ):
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
-            elif token.lower_ in _SIDES and any(
-                c.lower_ in ("both", "two") for c in token.children
+            elif (
+                token.lower_ in _SIDES
+                and any(c.lower_ in ("both", "two") for c in token.children)
+                # not "the chief negotiators of the two sides", whose names follow
+                and not (token.head.lower_ == "of" and token.head.head.lower_.endswith("s"))
             ):
                 # "both delegations", "the two sides": the parties of the talks just reported
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "sides"))
@@ -1629,7 +1734,13 @@ class Extractor:
         between = self._objects(noun, ("between",))
         others = self._objects(noun, ("with",))
         if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
-            others += self._objects(verb, ("with",))
+            # "with" may hang anywhere up to the verb: "discussed the talks in a call with X"
+            node = noun.head
+            for _ in range(6):
+                others += [r for r in self._objects(node, ("with",)) if r not in others]
+                if node.i == verb.i or node.head.i == node.i:
+                    break
+                node = node.head
         series = noun.lower_ in ("talks", "negotiations")
         if series and self._round_cue(noun) and not others:
             round_ = self._round(noun, sent, sentence)
@@ -1657,7 +1768,10 @@ class Extractor:
         # something in, or travels for: "discussed X in a phone call with Y"
         light = verb is not None and (
             verb.lemma_.lower() in _LIGHT_VERBS
-            or (noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "for", "over"))
+            or (
+                noun.dep_ == "pobj"
+                and noun.head.lower_ in ("in", "during", "for", "over", "after", "following", "at")
+            )
         )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
@@ -1901,7 +2015,9 @@ class Extractor:
         return name
 
 
-_SIDES = ("sides", "delegations", "parties")
+# what may stand between a description and the name it gives: a comma, an honorific
+_NAME_GAP = re.compile(r"[\s,]{0,3}(?:[A-Z][a-z]*\.?\s+)?")
+_SIDES = ("sides", "delegations", "parties", "leaders")
 
 
 def _capitalised(token: Token) -> bool:

@@ -168,14 +168,7 @@ def _known_affiliation(person: Person, when: date) -> list[str]:
 
 
 def _office_affiliation(titles: list[str]) -> list[str]:
-    """An office that names its body by itself: an unqualified Secretary-General is the UN's."""
-    offices = load().triggers["office_affiliations"]
-    for title in titles:
-        office = re.sub(r"secretary[ -]general", "secretary-general", title.lower())
-        for pattern, body in offices.items():
-            if re.search(pattern, office):
-                return [body]
-    return []
+    return next(([b] for t in titles if (b := load().office_body(t))), [])
 
 
 @cache  # one outlet publishes many articles, and the look-up tries every gazetteer form
@@ -330,7 +323,7 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
             ]
             counterpart_refs = [r for r in group if r.kind == "counterpart"]
             parties = list(dict.fromkeys(resolved))
-            if any(r.kind == "sides" for r in group):
+            if sides and any(r.kind == "sides" for r in group):
                 # "X met both delegations": a meeting with each; "the two sides met (with X)": one
                 others = [s for s in sides if s not in parties]
                 joint = not parties or group[0].kind == "sides"

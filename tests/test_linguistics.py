@@ -141,6 +141,50 @@ def test_a_well_known_official_is_known_on_the_day_of_the_article() -> None:
     assert "Kofi Annan" not in read(text, date(2015, 5, 14)).persons
 
 
+def test_a_plural_title_names_each_person_of_the_list_that_follows() -> None:
+    f = read(
+        "The Co-Chairs of the Tbilisi Group (Oleg Sorin of Russia, Marc Duval of France, and "
+        "Amy Cole of the United States) met the chief negotiators of the two sides, Ali Kader "
+        "of Sudan and Deng Mabior of South Sudan, on Monday."
+    )
+    assert f.persons["Marc Duval"].titles == ["Co-Chair of the Tbilisi Group"]
+    assert f.persons["Marc Duval"].affiliations == ["France"]
+    assert f.persons["Deng Mabior"].titles == ["chief negotiator of the two sides"]
+    assert f.persons["Deng Mabior"].affiliations == ["South Sudan"]
+    # a bare plural before a comma is no list: "met envoys, Maria Sols reports"
+    assert "Maria Sols" not in read("Ivo Tal met envoys, Maria Sols reports.").persons
+
+
+def test_an_office_that_owns_a_title_gives_its_body() -> None:
+    f = read("Tomas Berg, the Secretary-General's Special Envoy for Mali, spoke on Monday.")
+    assert f.persons["Tomas Berg"].titles == ["Special Envoy for Mali"]
+    assert f.persons["Tomas Berg"].affiliations == ["United Nations"]
+
+
+def test_a_body_named_in_a_title_runs_on_to_its_head_word() -> None:
+    f = read("Kwame Osei, Chair of the African Union Border Implementation Panel, spoke.")
+    assert f.persons["Kwame Osei"].titles == [
+        "Chair of the African Union Border Implementation Panel"
+    ]
+    assert set(f.persons) == {"Kwame Osei"}
+
+
+def test_talks_with_someone_after_which_the_subject_travels() -> None:
+    f = read(
+        "Foreign Minister Lena Roos flew home on Sunday after talks with Qatar's Foreign "
+        "Minister, Sheikh Hamad Al Kuwari."
+    )
+    assert pairs(f) == {frozenset({"Lena Roos", "Hamad Al Kuwari"})}
+
+
+def test_with_may_hang_on_the_object_of_the_verb() -> None:
+    f = read(
+        "Foreign Minister Lena Roos discussed the talks in a phone call on Monday with "
+        "Secretary of State Ann Cole."
+    )
+    assert pairs(f) == {frozenset({"Lena Roos", "Ann Cole"})}
+
+
 def test_a_body_stands_for_its_parent_too() -> None:
     f = read("The President of the European Commission Hanna Berg spoke to reporters.")
     assert f.persons["Hanna Berg"].affiliations == ["European Commission", "European Union"]
