@@ -100,7 +100,9 @@ class LocalRunner:
         except TimeoutError:
             message = f"all {self.size} query threads stayed busy for {limit:g} s; retry later"
             return Reply(503, body=message.encode())
-        future = asyncio.get_running_loop().run_in_executor(self._executor, self._run, header, body)
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        future = loop.run_in_executor(self._executor, self._run, header, body)
         try:
             async with asyncio.timeout(limit):
                 reply, data, seconds = await asyncio.shield(future)
@@ -109,8 +111,10 @@ class LocalRunner:
             self._overran()
             return overrun_reply(limit)
         except asyncio.CancelledError:
-            # The client went away; the thread runs on and gives its slot back when done.
+            # The thread runs on and gives its slot back when done, still under the limit.
             future.add_done_callback(lambda _: self._slots.release())
+            remaining = limit - (loop.time() - started)
+            loop.call_later(max(remaining, 0), lambda: future.done() or self._overran())
             raise
         self._slots.release()
         if key is not None and seconds <= FAST_SECONDS:
