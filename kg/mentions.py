@@ -1973,14 +1973,17 @@ class Extractor:
     def _start_clause(
         self, noun: Token, sent: Span, verb: Token | None
     ) -> tuple[DateMention | None, tuple[int, int] | None]:
-        """ "the round of talks, which began on 13 February": when it began, and that clause."""
+        """ "the round of talks, which began on 13 February", "the round, held in Havana from 9
+        to 20 November,": when it began (and ended), and that clause."""
         lo, hi = noun.left_edge.i, noun.right_edge.i
         for t in sent:
             if (
-                t.dep_ == "relcl"
-                and t is not verb
+                t is not verb
                 and lo <= t.head.i <= hi
-                and t.lemma_.lower() in self.trig["start_verbs"]
+                and (
+                    (t.dep_ == "relcl" and t.lemma_.lower() in self.trig["start_verbs"])
+                    or (t.dep_ == "acl" and t.tag_ == "VBN" and t.lemma_.lower() == "hold")
+                )
             ):
                 a, b = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
                 for d in find_dates(sent.text, self.article.date, self._tense(t) or "past"):

@@ -433,6 +433,13 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
             return r
         if r.start is not None and _overlap(r.start, em.date.value):
             return r  # "later this month" and "from August 27 - 29" are one round
+        if (
+            r.start is None
+            and em.date_role == "start"
+            and r.end is not None
+            and em.date.value.earliest <= r.end.latest
+        ):
+            return r  # "the sixth round ended on Sunday ... The round began on June 12"
     return None
 
 
@@ -451,6 +458,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
         target.status = em.status
     if em.began is not None:
         target.start = _more_precise(target.start, em.began.value)
+        if em.began.until:  # "held from 9 to 20 November"
+            target.end = _more_precise(target.end, em.began.until)
     if em.date is None:
         return
     if em.date_role == "end":

@@ -403,6 +403,18 @@ def test_a_participle_ending_a_round_takes_the_date_of_its_clause() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-02-20", "2021-03-09")
 
 
+def test_a_participle_held_from_to_gives_a_rounds_span() -> None:
+    f = read("The 41st round of the Lima talks, held in Quito from 1 to 5 March, concluded.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-01", "2021-03-05")
+
+
+def test_the_round_is_the_one_just_reported() -> None:
+    f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
+    (rnd,) = f.rounds
+    assert (rnd.number, rnd.start.literal(), rnd.end.literal()) == (6, "2021-02-26", "2021-03-07")
+
+
 def test_an_ordinal_alone_stands_for_the_round_just_named() -> None:
     f = read(
         "The first round of the Lima talks opened on Jan. 13; the second ran from Feb. 3 to 6."
