@@ -881,12 +881,15 @@ class Extractor:
                 if qualifier
                 else None
             )
-            if after is not None and after.start in self.gaz_spans:
-                span, _, affiliation = self.gaz_spans[after.start]
-                end = span.end_char
-            elif after is not None:  # "for the FARC-EP": a body the gazetteer does not know
+            if after is not None:
+                # the body's whole name: "for the Greek Cypriots", "for the FARC-EP"
                 named = list(itertools.takewhile(lambda t: _capitalised(t) or t.text == "-", after))
                 end = named[-1].idx + len(named[-1].text) if named else end
+                gaz = self.gaz_spans.get(after.start)
+                if gaz is not None and gaz[0].end_char == end:
+                    affiliation = gaz[2]  # "of Sudan", "of the Russian Federation"
+                elif named:
+                    affiliation = self.text[named[0].idx : end]
             listed.append((start, found[1], name, affiliation, end))
             separator = re.match(r"\s*(?:,\s*and|,|and)\s+", text[end:limit])
             if not separator:

@@ -155,6 +155,15 @@ def test_a_plural_title_names_each_person_of_the_list_that_follows() -> None:
     assert "Maria Sols" not in read("Ivo Tal met envoys, Maria Sols reports.").persons
 
 
+def test_a_listed_person_represents_the_body_named_after_them() -> None:
+    f = read(
+        "The envoy held separate sessions with the chief negotiators, Petros Lazaris for the "
+        "Island Greeks and Emre Kaya for the Island Turks, on Monday."
+    )
+    assert f.persons["Petros Lazaris"].affiliations == ["Island Greeks"]
+    assert f.persons["Emre Kaya"].affiliations == ["Island Turks"]
+
+
 def test_an_office_that_owns_a_title_gives_its_body() -> None:
     f = read("Tomas Berg, the Secretary-General's Special Envoy for Mali, spoke on Monday.")
     assert f.persons["Tomas Berg"].titles == ["Special Envoy for Mali"]
