@@ -25,11 +25,12 @@ _HEADER = re.compile(r"^\s*(date|source|url|license|title)\s*:?\s+(.*?)\s*$", re
 _INLINE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*")
 
 # Datelines: "GENEVA, November 14. /TASS/.", "UNITED NATIONS (Sputnik) —", "DAMASCUS (Reuters) -".
+# "GENEVA, November 14. /TASS/.", "VIENNA, June 20 (Reuters) -", "DOHA (AFP) --"
 _DATELINE = re.compile(
-    r"""^(?P<place>[A-Z][A-Z .'\-]{1,40}?)
-        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?\s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?)?
-          |\s*\((?P<agency2>[A-Za-z\- ]{2,30})\))
-        \s*[-—–]?\s+""",
+    r"""^(?P<place>[A-Z][A-Z.'\-]+(?:[ ][A-Z][A-Z.'\-]+){0,4})
+        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?)?
+        \s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?|\((?P<agency2>[A-Za-z\- ]{2,30})\))?
+        \s*[-—–_]{0,2}\s+""",
     re.VERBOSE,
 )
 
@@ -237,7 +238,7 @@ def _web_address(url: str | None) -> str | None:
 def _split_dateline(text: str) -> tuple[str | None, str | None, str]:
     """Take the dateline off the text: it names a place and a source, not part of a sentence."""
     match = _DATELINE.match(text)
-    if not match:
+    if not match or not (match["when"] or match["agency1"] or match["agency2"]):
         return None, None, text
     place = match.group("place").strip().title()
     agency = match.group("agency1") or match.group("agency2")
