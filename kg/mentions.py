@@ -413,7 +413,10 @@ class Extractor:
             for match_id, start, end in _matcher()(self.doc)
         ]
         out: dict[int, tuple[Span, str, str]] = {}
+        regions = self.trig["region_prefixes"]
         for span in filter_spans(spans):
+            if span.start > 0 and self.doc[span.start - 1].text in regions:
+                continue  # "Northern Ireland" is a region, not the state Ireland
             label = span.label_
             if label == "org":
                 canonical = self.gaz.orgs[span.text].name
@@ -1398,6 +1401,9 @@ class Extractor:
                 meeting = self._bilateral(token, sent, sentence)
                 if meeting is not None:
                     self.events.append(meeting)
+                elif event is None and lower in trig["meeting_nouns"]:
+                    # "the Co-Chairs of the Minsk Group held a video conference with ..."
+                    event = self._meeting_from_noun(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -1546,7 +1552,10 @@ class Extractor:
                 antecedent = node.head  # the person the relative clause is about
                 return self._parties_in(antecedent.left_edge, antecedent, subject=True)
             if subjects:
-                return self._parties_in(subjects[0].left_edge, subjects[0].right_edge, subject=True)
+                # "The Co-Chairs (A, B and C) held": a split subject spans all its pieces
+                first = min(s.left_edge.i for s in subjects)
+                last = max(s.right_edge.i for s in subjects)
+                return self._parties_in(self.doc[first], self.doc[last], subject=True)
             if node.head.i == node.i:
                 break
             node = node.head
@@ -1803,8 +1812,12 @@ class Extractor:
         other_refs = [o for o in other_refs if o not in subject_refs]
         tense = self._tense(verb)
         date = self._date_for(trigger, sent, tense)
-        if joint or not subject_refs:
+        if joint:
             groups = [subject_refs + other_refs]
+        elif not subject_refs:
+            # "they were to meet A in Baku and B in Yerevan": whoever "they" are, A and B do
+            # not meet each other
+            groups = []
         else:
             groups = [[*subject_refs, o] for o in other_refs]
         scope = verb if verb is not None else trigger

@@ -194,6 +194,30 @@ def test_with_may_hang_on_the_object_of_the_verb() -> None:
     assert pairs(f) == {frozenset({"Lena Roos", "Ann Cole"})}
 
 
+def test_a_subject_with_its_members_in_brackets_meets_as_one() -> None:
+    f = read(
+        "The Co-Chairs of the Tbilisi Group (Oleg Sorin of Russia, Marc Duval of France, and "
+        "Amy Cole of the United States) held a video conference today with Foreign Minister "
+        "of Armenia Aram Hakobyan."
+    )
+    (meeting,) = f.meetings
+    names = {n for _, n in meeting.participants}
+    assert {"Oleg Sorin", "Marc Duval", "Amy Cole", "Aram Hakobyan"} <= names
+
+
+def test_an_unknown_subject_does_not_make_its_objects_meet() -> None:
+    f = read(
+        "They were to meet President Ilham Aliyev in Baku and Prime Minister Nikol Pashinyan "
+        "in Yerevan in late March."
+    )
+    assert f.meetings == []
+
+
+def test_a_region_named_after_a_state_is_not_the_state() -> None:
+    f = read("Prime Minister Ivo Tal spoke about the border in Northern Ireland on Monday.")
+    assert "Ireland" not in f.orgs
+
+
 def test_a_body_stands_for_its_parent_too() -> None:
     f = read("The President of the European Commission Hanna Berg spoke to reporters.")
     assert f.persons["Hanna Berg"].affiliations == ["European Commission", "European Union"]
