@@ -147,9 +147,7 @@ def _inferred_affiliations(
                 _known_affiliation(p, mentions.article.date) or _office_affiliation(p.titles)
             )
         for aff in list(p.affiliations):
-            parent = next(
-                (e.part_of for e in gaz.orgs.values() if e.name == aff and e.part_of), None
-            )
+            parent = _parent(aff)
             if parent and parent not in p.affiliations:
                 p.affiliations.append(parent)
         if (
@@ -159,6 +157,19 @@ def _inferred_affiliations(
             and any(t.lower() in offices for t in p.titles)
         ):
             p.affiliations.append(home)
+
+
+@cache
+def _parent(body: str) -> str | None:
+    """The body or state a body belongs to: the EU for the European Commission, Iran for the
+    Atomic Energy Organization of Iran."""
+    gaz = load()
+    parent = next((e.part_of for e in gaz.orgs.values() if e.name == body and e.part_of), None)
+    if parent:
+        return parent
+    of_state = re.search(r" of (?:the )?([A-Z][\w .'-]+)$", body)
+    entry = gaz.orgs.get(of_state.group(1)) if of_state else None
+    return entry.name if entry is not None and entry.kind == "state" else None
 
 
 def _known_affiliation(person: Person, when: date) -> list[str]:

@@ -218,6 +218,11 @@ def test_a_region_named_after_a_state_is_not_the_state() -> None:
     assert "Ireland" not in f.orgs
 
 
+def test_a_ministry_stands_for_its_state_too() -> None:
+    f = read("Russian Foreign Ministry Spokeswoman Olga Orlova said the talks would go on.")
+    assert "Russia" in f.persons["Olga Orlova"].affiliations
+
+
 def test_a_body_stands_for_its_parent_too() -> None:
     f = read("The President of the European Commission Hanna Berg spoke to reporters.")
     assert f.persons["Hanna Berg"].affiliations == ["European Commission", "European Union"]
