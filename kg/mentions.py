@@ -171,6 +171,8 @@ class PersonMention:
     subject: bool = False  # the grammatical subject of its clause: a likely antecedent of "he"
     phrase_start: int = -1  # where the title phrase before the name begins, if any
     phrase_end: int = -1  # where the title phrase after the name ends, if any
+    # "Field Marshal X, Chief of General Staff": the rank before the name, the office after
+    also_title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -442,16 +444,25 @@ class Extractor:
         affiliation = of_person = None
         if j < stop and doc[j].lower_ == "the":
             j += 1
+        # where the title as written begins: a body's name is part of it ("Foreign Ministry
+        # Spokeswoman", "EEAS spokesperson"), a state's is not
+        shown_from = None
         body_end = self._demonym_body(j, stop)
         if body_end is not None:
             # "Russian Foreign Ministry Spokeswoman", "the Turkish Foreign Ministry's adviser"
             affiliation = self.gaz_spans[j][2]
-            j = body_end + 1 if body_end < stop and doc[body_end].text in ("'s", "’s") else body_end
+            if body_end < stop and doc[body_end].text in ("'s", "’s"):
+                j = body_end + 1
+            else:
+                shown_from, j = self.gaz_spans[j][0].end, body_end
         elif j in self.gaz_spans and self.gaz_spans[j][1] != "capital":
             span, _, canonical = self.gaz_spans[j]
             affiliation, j = canonical, span.end
             if j < stop and doc[j].text in ("'s", "’s"):
                 j += 1
+            elif self.gaz_spans[span.start][1] == "org" and self.gaz.orgs[span.text].kind == "body":
+                # "EEAS spokesperson"; "Russian Foreign Ministry Spokeswoman" without "Russian"
+                shown_from = span.start + (doc[span.start].text in self.gaz.demonyms)
         elif (
             j + 1 < stop
             and doc[j + 1].text in ("'s", "’s")
@@ -497,7 +508,7 @@ class Extractor:
             end = pp_end
         if title_start >= end:
             return None
-        return title_start, end, affiliation, of_person
+        return (title_start if shown_from is None else shown_from), end, affiliation, of_person
 
     def _owning_office(self, j: int, stop: int) -> tuple[int, str | None] | None:
         """ "Secretary-General's" at j: where the owned title starts, and the office's body."""
@@ -657,6 +668,9 @@ class Extractor:
                 for key, value in facts.items():
                     if value and not getattr(p, key):
                         setattr(p, key, value)
+                title = facts.get("title")
+                if title and p.title and title.lower() != p.title.lower() and not p.also_title:
+                    p.also_title = title
                 return
         self.persons.append(PersonMention(name, start, end, sentence, **facts))
 
@@ -698,6 +712,9 @@ class Extractor:
                             p.phrase_start = doc[i].idx
                     inherited = affiliation
                     span = doc.char_span(start, end, alignment_mode="expand")
+                    if span is not None:
+                        # "Field Marshal X, Chief of General Staff,": the office after the name
+                        self._add_apposed(start, end, name, span, titled_only=True)
                     i = span.end if span is not None else t_end
                 else:
                     # "Iran's chief negotiator, Deputy Foreign Minister X": the next title's
@@ -801,12 +818,18 @@ class Extractor:
         found = self._name_at(
             doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text), ent.sent.end_char
         )
-        if found:
+        if (
+            found
+            and self._is_real_name(found[2])
+            # "of the OSCE Chairperson-in-Office," is no name
+            and not any(w.lower() in self.gaz.title_words for w in re.split(r"[-\s]", found[2]))
+        ):
             after = doc.char_span(found[1], ent.sent.end_char, alignment_mode="expand")
-            if after is not None and after[0].text in ("'s", "’s"):
-                owned = self.parse_title(after.start + 1, sent_end)
-                if owned and owned[0] == after.start + 1:
-                    owner, parsed = found[2].split()[-1], owned
+            if after is None or after[0].text not in ("'s", "’s"):
+                return None  # "Foreign Minister A, Defence Minister B": B's title, not A's
+            owned = self.parse_title(after.start + 1, sent_end)
+            if owned and owned[0] == after.start + 1:
+                owner, parsed = found[2].split()[-1], owned
         return _Apposition(
             doc[parsed[0] : parsed[1]].text,
             parsed[2],

@@ -103,8 +103,9 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         surface = mentions.text[m.start : m.end]
         if surface and surface != key and not surface.isupper():
             person.aliases.add(surface)
-        if m.title and m.title.lower() not in {t.lower() for t in person.titles}:
-            person.titles.append(m.title)
+        for title in (m.title, m.also_title):
+            if title and title.lower() not in {t.lower() for t in person.titles}:
+                person.titles.append(title)
         if m.affiliation and m.affiliation not in person.affiliations:
             person.affiliations.append(m.affiliation)
         person.sentences.add(m.sentence)

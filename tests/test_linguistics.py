@@ -218,6 +218,19 @@ def test_a_region_named_after_a_state_is_not_the_state() -> None:
     assert "Ireland" not in f.orgs
 
 
+def test_a_rank_before_the_name_and_an_office_after_are_both_titles() -> None:
+    f = read("Field Marshal Amare Tesema, Chief of General Staff, met the envoys on Monday.")
+    assert f.persons["Amare Tesema"].titles == ["Field Marshal", "Chief of General Staff"]
+
+
+def test_a_body_is_part_of_the_title_a_state_is_not() -> None:
+    f = read(
+        "Russian Foreign Ministry Spokeswoman Olga Orlova and EEAS spokesperson Ana Ruiz spoke."
+    )
+    assert f.persons["Olga Orlova"].titles == ["Foreign Ministry Spokeswoman"]
+    assert f.persons["Ana Ruiz"].titles == ["EEAS spokesperson"]
+
+
 def test_a_ministry_stands_for_its_state_too() -> None:
     f = read("Russian Foreign Ministry Spokeswoman Olga Orlova said the talks would go on.")
     assert "Russia" in f.persons["Olga Orlova"].affiliations
