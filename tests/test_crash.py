@@ -1,9 +1,11 @@
-"""`kg build` killed with SIGKILL at random points: the store survives, whole, every time.
+"""`kg build` killed with SIGKILL at random points, or read while it writes: the store is
+whole every time.
 
 After each kill the store opens, `kg validate` passes, and every article graph in it is either
 absent or exactly the graph an uninterrupted build stores (never part of one); a graph that was
 there before the kill is still there. Building again then gives a graph isomorphic to the
-uninterrupted build's.
+uninterrupted build's. Readers that open the store while a build replaces its graphs see every
+article graph whole.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -21,7 +24,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib.compare import isomorphic
 
-from kg.store import INVALID_LEDGER, GraphStore
+from kg.store import INVALID_LEDGER, GraphStore, StoreError
 
 ROOT = Path(__file__).resolve().parent.parent
 KG = [str(Path(sys.executable).parent / "kg")]
@@ -82,21 +85,30 @@ def kill_after_writes(
     process.wait()
 
 
-@pytest.mark.slow
-def test_sigkill_at_random_points_never_leaves_a_broken_store(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus.jsonl"
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, dict[str, set[str]]]:
+    """A corpus, the store an uninterrupted build makes of it, and that store's graphs."""
+    root = tmp_path_factory.mktemp("crash")
+    corpus = root / "corpus.jsonl"
     subprocess.run(
         [sys.executable, "bench/corpus.py", str(ARTICLES), str(corpus), "--seed", "3"],
         cwd=ROOT,
         check=True,
         capture_output=True,
     )
-    reference = tmp_path / "reference"
-    done = kg("build", str(corpus), "--store", str(reference), "-q")
+    store = root / "reference"
+    done = kg("build", str(corpus), "--store", str(store), "-q")
     assert done.returncode == 0, done.stderr
-    expected = graphs(reference)
+    expected = graphs(store)
     assert len(expected) == ARTICLES
+    return corpus, store, expected
 
+
+@pytest.mark.slow
+def test_sigkill_at_random_points_never_leaves_a_broken_store(
+    tmp_path: Path, reference: tuple[Path, Path, dict[str, set[str]]]
+) -> None:
+    corpus, reference_store, expected = reference
     rng = random.Random(SEED)
     store = tmp_path / "store"
     partial_states = killed = 0
@@ -137,9 +149,33 @@ def test_sigkill_at_random_points_never_leaves_a_broken_store(tmp_path: Path) ->
     assert final.returncode == 0, final.stderr
     assert graphs(store) == expected
     with (
-        GraphStore(reference, read_only=True) as ref,
+        GraphStore(reference_store, read_only=True) as ref,
         GraphStore(store, read_only=True) as rebuilt,
     ):
         for iri in expected:
             assert isomorphic(ref.article_graph(iri), rebuilt.article_graph(iri)), iri
     assert kg("validate", "--store", str(store)).returncode == 0
+
+
+@pytest.mark.slow
+def test_readers_see_whole_article_graphs_while_a_build_replaces_them(
+    tmp_path: Path, reference: tuple[Path, Path, dict[str, set[str]]]
+) -> None:
+    corpus, reference_store, expected = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference_store, store)
+    process = start_build(store, corpus, "--force")  # replaces every graph, one by one
+    reads = failed_opens = 0
+    while process.poll() is None:
+        try:
+            seen = graphs(store)
+        except StoreError:
+            # pyoxigraph does not promise a read-only open beside a writer will succeed
+            failed_opens += 1
+            continue
+        reads += 1
+        assert seen == expected  # every graph there (old or new), and whole
+        time.sleep(0.05)
+    assert process.returncode == 0
+    assert reads >= 10, "the build ended before the readers could look"
+    assert failed_opens <= reads // 10, (failed_opens, reads)
