@@ -137,7 +137,9 @@ def build(
         if known.get(iri) == (article.content_hash, stamp["version"]):
             # stored; an invalid graph only with --keep-invalid, which the ledger remembers
             outcome: Outcome = "unchanged" if cached is None else "invalid"
-            result = ArticleResult(article, outcome, violations=cached or [], cached=True)
+            result = ArticleResult(
+                article, outcome, violations=cached or [], cached=cached is not None
+            )
             _record(report, result, progress)
         elif cached is not None and not keep_invalid:
             result = ArticleResult(article, "invalid", violations=cached, cached=True)
