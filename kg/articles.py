@@ -30,8 +30,12 @@ MAX_BAD_LINES = 100  # then a .jsonl file is probably not JSON Lines at all
 HTML_TAGS = 10  # this many tags make a text HTML; a few stray ones are quoted markup
 
 # "date 2017-11-14" may share its line with the start of the text (the sample article's form).
-_HEADER = re.compile(r"^\s*(date|source|url|license|title)\s*:?\s+(.*?)\s*$", re.IGNORECASE)
+# Matched on a stripped line: a trailing `\s*$` would make a long run of spaces quadratic.
+_HEADER = re.compile(r"(date|source|url|license|title)\s*:?\s+(.*)", re.IGNORECASE)
 _INLINE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*")
+# spaCy's tokenizer takes quadratic time over a long run of punctuation (quotes, "'s's's"):
+# such runs are refused; long runs of letters (CJK, URLs, base64) are fast and kept.
+_LONG_RUN = re.compile(r"\S{1001,}")
 _HTML_PAGE = re.compile(r"<!doctype\s+html|<html[\s>]|<head>|<body[\s>]", re.IGNORECASE)
 _HTML_TAG = re.compile(
     r"</?(?:p|div|span|br|a|li|ul|ol|table|tr|td|h[1-6]|script|style|meta|link|img|nav|section)"
@@ -259,7 +263,7 @@ def _read_text(
             body_start = i + 1
             continue
         inline = _INLINE_DATE.match(line)
-        header = _HEADER.match(line)
+        header = _HEADER.fullmatch(line.strip())
         if header and header.group(1).lower() != "date":
             meta[header.group(1).lower()] = header.group(2)
             body_start = i + 1
@@ -414,6 +418,14 @@ def _make_article(
             "is HTML, not article text; save only the article's text (a browser's reader "
             "view, or a tool such as trafilatura or html2text) and build that",
         )
+    for run in _LONG_RUN.finditer(text):
+        if sum(c.isalnum() for c in run.group()) < len(run.group()) * 0.7:
+            return ArticleError(
+                where,
+                f"has {len(run.group()):,} characters without a space, mostly punctuation, "
+                f"from character {run.start():,}: that is not prose (and would take the "
+                "tokenizer minutes); remove it",
+            )
     text, broken = _clean(text)
     meta = {k: _clean(v)[0] for k, v in meta.items()}
     notes = (*notes, *(_BROKEN_NOTE,) * broken)

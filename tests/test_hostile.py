@@ -12,6 +12,8 @@ import json
 import os
 import random
 import re
+import subprocess
+import sys
 import tracemalloc
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -80,6 +82,7 @@ CASES = [
     Case("report.pdf", "error", "PDF document"),
     Case("damaged-utf8.txt", "error", "not valid UTF-8 at byte"),
     Case("page.html", "error", "is HTML"),
+    Case("punctuation.txt", "error", "characters without a space, mostly punctuation"),
     Case("huge.txt", "error", "split it into one file per article"),
     Case("one-line.txt", "error", "split it"),
     Case("long-text.txt", "error", f"more than the {MAX_TEXT_CHARS:,}"),
@@ -130,6 +133,7 @@ def write_hostile(corpus: Path) -> None:
             "<!DOCTYPE html>\n<html><head><title>News</title><script>var x = 1;</script></head>"
             f"<body><nav><a href='/'>Home</a></nav><p>{story(2)}</p></body></html>\n"
         ).encode(),
+        "punctuation.txt": ("date 2020-01-01\n\n" + story(2) + " " + "“" * 40_000).encode(),
         "one-line.txt": b"date 2020-01-01\n\n" + (story(3) + " ").encode() * 5000,
         "long-text.txt": b"date 2020-01-01\n\n"
         + (story(3) + " ").encode() * (MAX_TEXT_CHARS // len(story(3)) + 10),
@@ -385,3 +389,17 @@ def test_control_characters_in_json_text_become_spaces(tmp_path: Path) -> None:
     assert isinstance(item, Article)
     assert item.text == "The envoy  arrived  today."
     assert not re.search(r"[\x00-\x08]", item.text)
+
+
+def test_a_header_with_a_long_run_of_spaces_is_read_in_linear_time(tmp_path: Path) -> None:
+    # `\s*$` after a lazy group made this quadratic: about an hour for half a million spaces
+    path = tmp_path / "spaces.txt"
+    path.write_text("source x" + " " * 500_000 + "y\ndate 2020-01-01\n\nThe envoy arrived.")
+    script = (
+        "import sys; from pathlib import Path; from kg.articles import read_path; "
+        "print(next(read_path(Path(sys.argv[1]))).source[-1])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], timeout=120, capture_output=True, text=True
+    )
+    assert done.stdout.strip() == "y", done.stderr
