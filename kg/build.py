@@ -121,7 +121,9 @@ def build(
     """Build every article under the paths into the store; bad files are reported, not fatal.
 
     With prune, article graphs in the store that this run did not read are removed, so the
-    store mirrors the corpus given (a deleted file's facts go with it).
+    store mirrors the corpus given (a deleted file's facts go with it). Articles found invalid
+    go into the store's ledger (GraphStore.invalid_articles), so that while they, the extractor
+    and the shapes are unchanged, later builds report them without extracting them again.
     """
     articles, errors = read_articles(paths, default_date)
     report = BuildReport(errors=errors)
