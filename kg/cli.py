@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from kg import __version__
+from kg.articles import in_future
 from kg.dates import parse_iso
 from kg.evaluate import eval_command
 from kg.namespaces import DEFAULT_BASE
@@ -44,7 +45,21 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     parsed = parse_iso(value)
     if parsed is None:
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD")
+    if in_future(parsed):
+        raise click.BadParameter(f"{value} is in the future; give the date the articles appeared")
     return parsed
+
+
+def _check_base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(value + "article/x")
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not an absolute IRI ({exc}); give one like https://example.org/kg/"
+        ) from exc
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -70,7 +85,11 @@ def main() -> None:
     help="Date (YYYY-MM-DD) for articles that give none.",
 )
 @click.option(
-    "--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of the entities minted."
+    "--base-iri",
+    default=DEFAULT_BASE,
+    show_default=True,
+    callback=_check_base,
+    help="Base IRI of the entities minted.",
 )
 @click.option("--force", is_flag=True, help="Rebuild articles even when they have not changed.")
 @click.option(
@@ -115,21 +134,36 @@ def build(
         if not quiet and total[0] % 100 == 0:
             click.echo(f"  … {total[0]} articles", err=True)
 
-    report = run_build(
-        list(paths),
-        gs,
-        base=base_iri,
-        default_date=default_date,
-        force=force,
-        keep_invalid=keep_invalid,
-        prune=prune,
-        progress=progress,
-    )
+    try:
+        report = run_build(
+            list(paths),
+            gs,
+            base=base_iri,
+            default_date=default_date,
+            force=force,
+            keep_invalid=keep_invalid,
+            prune=prune,
+            progress=progress,
+        )
+    except KeyboardInterrupt:
+        gs.close()  # each article graph is written whole: what is stored so far is sound
+        click.secho(
+            f"interrupted: {total[0]} article(s) done, those built are kept in {gs.path}; "
+            "run the same command again to finish",
+            fg="red",
+            err=True,
+        )
+        sys.exit(130)
     for error in report.errors:
         click.secho(f"error: {error}", fg="red", err=True)
+    for result in report.warned:
+        for note in result.article.notes:
+            click.secho(f"warning: {result.article.source_file}: {note}", fg="yellow", err=True)
     for result in report.results:
         if result.outcome == "invalid":
             stored = "stored anyway (--keep-invalid)" if keep_invalid else "not stored"
+            if result.cached:
+                stored = "unchanged since a build found so, not read again"
             click.secho(
                 f"invalid: {result.article.source_file}: {len(result.violations)} SHACL "
                 f"violation(s), {stored}",
@@ -147,12 +181,22 @@ def build(
             )
         elif not quiet and result.outcome == "built":
             click.echo(f"built {result.article.id}: {result.triples} triples")
+    if prune and report.errors:
+        click.secho(
+            "not pruned: some files could not be read, and the graphs of their articles are "
+            "kept; fix them (or remove them) and build again with --prune",
+            fg="yellow",
+            err=True,
+        )
     size = len(gs)
     gs.close()
+    invalid = report.count("invalid")
+    cached = sum(1 for r in report.results if r.outcome == "invalid" and r.cached)
     summary = (
         f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
-        f"{report.count('invalid')} invalid, {report.count('failed')} failed, "
-        f"{len(report.errors)} unreadable, {len(report.pruned)} pruned; "
+        f"{invalid} invalid{f' ({cached} unchanged)' if cached else ''}, "
+        f"{report.count('failed')} failed, {len(report.errors)} unreadable, "
+        f"{len(report.pruned)} pruned, {len(report.warned)} with warnings; "
         f"store {gs.path} now holds {size} quads"
     )
     click.echo(summary, err=not report.ok)

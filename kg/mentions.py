@@ -15,6 +15,7 @@ from functools import cache
 from itertools import pairwise
 from typing import Literal
 
+from spacy.attrs import SENT_START
 from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -263,6 +264,8 @@ def _line_breaks(doc: Doc) -> Doc:
     # Headers, speaker labels and list items end at a line break even without a full stop;
     # hard-wrapped prose (a long line cut mid-sentence) does not.
     text = doc.text
+    # set all at once: each `token.is_sent_start = True` scans the whole doc (quadratic time)
+    starts = doc.to_array([SENT_START])
     for token in doc[:-1]:
         if "\n" not in token.text_with_ws:
             continue
@@ -270,7 +273,8 @@ def _line_breaks(doc: Doc) -> Doc:
         line = text[line_start : token.idx + len(token.text)].strip()
         paragraph = "\n\n" in token.text_with_ws or (token.is_space and "\n\n" in token.text)
         if paragraph or len(line) < _WRAP_WIDTH or line[-1:] in '.!?:"”)':
-            doc[token.i + 1].is_sent_start = True
+            starts[token.i + 1] = 1
+    doc.from_array([SENT_START], starts)
     return doc
 
 

@@ -85,7 +85,7 @@ def test_json_list_and_jsonl(tmp_path: Path) -> None:
         ("empty.txt", b"", "is empty"),
         ("blank.txt", b"date 2020-01-01\n\n   \n", "is empty"),
         ("binary.txt", b"\x00\x01\x02PNG", "binary"),
-        ("latin1.txt", "date 2020-01-01\n\nCaf\xe9".encode("latin-1"), "not valid UTF-8"),
+        ("damaged.txt", "date 2020-01-01\n\n“Café” \xe9".encode()[:-1], "not valid UTF-8"),
         ("nodate.txt", b"Text without a date.", "--date"),
         ("baddate.txt", b"date 2017-02-30\n\nText.", "invalid date"),
         ("bad.json", b'{"text": "x", ', "not valid JSON"),
