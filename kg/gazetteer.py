@@ -47,6 +47,7 @@ class Gazetteer:
     processes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     triggers: dict = field(default_factory=dict)
     officials: dict[str, list[Term]] = field(default_factory=dict)  # casefolded name → terms
+    official_name: dict[str, str] = field(default_factory=dict)  # casefolded form → full name
 
     def office_body(self, title: str) -> str | None:
         """The body an office names by itself: an unqualified Secretary-General is the UN's."""
@@ -120,6 +121,7 @@ def load() -> Gazetteer:
         term = Term(affiliation, office, _month(start, first=True), _month(end, first=False))
         for form in {name, *_split(others)}:
             gaz.officials.setdefault(form.casefold(), []).append(term)
+            gaz.official_name.setdefault(form.casefold(), name)
     return gaz
 
 

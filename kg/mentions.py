@@ -957,7 +957,10 @@ class Extractor:
             ]
             names, char = [], token.idx + len(token.text)
             limit = token.sent.end_char
-            while (m := re.match(r"\s*(?:,|\band\b)\s*", self.text[char:limit])) is not None:
+            # "his Russian counterpart Sergei Lavrov", "..., Arben Gashi", "... A and B"
+            separator = r"\s*(?:,|\band\b)?\s*"
+            while (m := re.match(separator, self.text[char:limit])) is not None:
+                separator = r"\s*(?:,|\band\b)\s*"
                 found = self._name_at(char + m.end(), limit)
                 if not found or not self._is_real_name(found[2]):
                     break
@@ -1622,6 +1625,19 @@ class Extractor:
             p.start >= char and _NAME_GAP.fullmatch(self.text[char : p.start]) for p in self.persons
         )
 
+    def _hosts(self, verb: Token) -> list[PartyRef]:
+        """ "met in Antalya, in talks hosted by X": who hosted, chaired or mediated the talks."""
+        return [
+            ref
+            for t in verb.subtree
+            if t.dep_ == "acl"
+            and t.lemma_.lower() in self.trig["host_verbs"]
+            and t.head.lower_ in self.trig["meeting_nouns"]
+            for agent in t.children
+            if agent.dep_ == "agent"
+            for ref in self._parties_in(agent, self._list_end(agent.right_edge))
+        ]
+
     def _owns(self, person: PersonMention) -> bool:
         """ "Kofi Annan's special adviser": Annan names whose adviser it is; he takes no part."""
         after = self.text[person.end : person.end + 40]
@@ -1756,8 +1772,10 @@ class Extractor:
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
         subjects = self._subject_of(verb)
         if not others and lemma in ("meet", "talk", "negotiate") and len(subjects) > 1:
-            # "Clerides and Denktash last met in 1994": they met each other
-            return self._meeting(verb, verb, sent, sentence, [], subjects, joint=True)
+            # "Clerides and Denktash last met in 1994": they met each other, and with their host
+            # ("in talks hosted by X")
+            hosts = [r for r in self._hosts(verb) if r not in subjects]
+            return self._meeting(verb, verb, sent, sentence, [], subjects + hosts, joint=True)
         if not others:
             return None
         # "A and B negotiated with C", "met jointly with", "hosted A and B": one meeting of all

@@ -86,6 +86,15 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         for n in names
         if n not in full_names
     }
+    # "Rob Malley" after "Robert Malley": forms of one well-known official are one person
+    official = {n: load().official_name.get(n.casefold()) for n in full_names}
+    for n in list(full_names):
+        if official[n] is None:
+            continue
+        first = next(o for o in full_names if official[o] == official[n])
+        if first != n:
+            longer[n] = first
+            full_names.remove(n)
     by_surname: dict[str, list[str]] = {}
     for name in full_names:
         by_surname.setdefault(name.split()[-1].lower(), []).append(name)

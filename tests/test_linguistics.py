@@ -231,6 +231,30 @@ def test_a_body_is_part_of_the_title_a_state_is_not() -> None:
     assert f.persons["Ana Ruiz"].titles == ["EEAS spokesperson"]
 
 
+def test_a_named_counterpart_holds_the_same_office() -> None:
+    f = read("Ukraine's foreign minister Ivan Koval and his Polish counterpart Jan Nowak met.")
+    assert f.persons["Jan Nowak"].titles == ["foreign minister"]
+    assert f.persons["Jan Nowak"].affiliations == ["Poland"]
+
+
+def test_the_host_of_talks_takes_part_in_them() -> None:
+    f = read(
+        "Foreign Minister Ivan Koval and Foreign Minister Jan Nowak met in Antalya, in talks "
+        "hosted by Turkish Foreign Minister Emre Demir."
+    )
+    (meeting,) = f.meetings
+    assert {n for _, n in meeting.participants} == {"Ivan Koval", "Jan Nowak", "Emre Demir"}
+
+
+def test_forms_of_a_well_known_officials_name_are_one_person() -> None:
+    f = read(
+        "Special Envoy Robert Malley arrived in Vienna. I will meet Rob Malley tomorrow.",
+        date(2021, 12, 3),
+    )
+    assert "Rob Malley" not in f.persons
+    assert "Rob Malley" in f.persons["Robert Malley"].aliases
+
+
 def test_a_ministry_stands_for_its_state_too() -> None:
     f = read("Russian Foreign Ministry Spokeswoman Olga Orlova said the talks would go on.")
     assert "Russia" in f.persons["Olga Orlova"].affiliations
