@@ -10,7 +10,7 @@ This is the library API the CLI wraps:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -25,7 +25,7 @@ from kg.assemble import IRIs, assemble
 from kg.mentions import extract, extract_all
 from kg.namespaces import DEFAULT_BASE
 from kg.resolve import resolve
-from kg.store import GraphStore
+from kg.store import GraphStore, SerializedGraph
 from kg.validate import Violation, validate_graph
 
 Outcome = Literal["built", "unchanged", "invalid", "failed"]
@@ -52,6 +52,21 @@ class BuildReport:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
+
+
+@dataclass
+class Extracted:
+    """One article read: its graph and SHACL violations, or why it could not be read."""
+
+    graph: Graph | SerializedGraph | None
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None
+
+
+# Reads articles into graphs in batches of its choosing, and gives back each batch with what
+# each of its articles gave, in the batch's order; the batches may come back in any order.
+# extract_locally does it in this process, kg.cluster.DaskExtract on a Dask cluster.
+Extract = Callable[[list[Article], str], Iterable[tuple[list[Article], list[Extracted]]]]
 
 
 def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
@@ -106,11 +121,13 @@ def build(
     keep_invalid: bool = False,
     prune: bool = False,
     progress: Callable[[ArticleResult], None] | None = None,
+    extract: Extract | None = None,
 ) -> BuildReport:
     """Build every article under the paths into the store; bad files are reported, not fatal.
 
     With prune, article graphs in the store that this run did not read are removed, so the
-    store mirrors the corpus given (a deleted file's facts go with it).
+    store mirrors the corpus given (a deleted file's facts go with it). `extract` reads the
+    changed articles (default: extract_locally); this process is the store's only writer.
     """
     articles, errors = read_articles(paths, default_date)
     report = BuildReport(errors=errors)
@@ -123,18 +140,16 @@ def build(
             _record(report, ArticleResult(article, "unchanged"), progress)
         else:
             changed.append(article)
-    for start in range(0, len(changed), _BATCH):
-        batch = changed[start : start + _BATCH]
-        for article, graph in zip(batch, _graphs(batch, base), strict=True):
-            if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
-                error = f"{type(graph).__name__}: {graph}"
-                _record(report, ArticleResult(article, "failed", error=error), progress)
+    for batch, extracted in (extract or extract_locally)(changed, base):
+        for article, item in zip(batch, extracted, strict=True):
+            if item.graph is None:
+                _record(report, ArticleResult(article, "failed", error=item.error), progress)
                 continue
-            violations = [v for v in validate_graph(graph) if v.severity == "Violation"]
+            violations = [v for v in item.violations if v.severity == "Violation"]
             outcome: Outcome = "invalid" if violations else "built"
             if not violations or keep_invalid:
-                store.replace_article(graph)
-            _record(report, ArticleResult(article, outcome, len(graph), violations), progress)
+                store.replace_article(item.graph)
+            _record(report, ArticleResult(article, outcome, len(item.graph), violations), progress)
         # Oxigraph keeps writes in memory until flushed: flushing per batch keeps memory flat
         store.flush()
     # an unreadable file may be an article whose graph must not be lost: prune only a clean read
@@ -149,6 +164,26 @@ def build(
 
 
 _BATCH = 64  # articles parsed together: spaCy's batches are faster, memory stays flat
+
+
+def extract_locally(
+    articles: list[Article], base: str
+) -> Iterator[tuple[list[Article], list[Extracted]]]:
+    """The default Extract: in this process, a batch at a time."""
+    for start in range(0, len(articles), _BATCH):
+        batch = articles[start : start + _BATCH]
+        yield batch, extract_batch(batch, base)
+
+
+def extract_batch(articles: list[Article], base: str) -> list[Extracted]:
+    """Read, assemble and validate a batch of articles: all the per-article work of a build."""
+    out = []
+    for graph in _graphs(articles, base):
+        if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
+            out.append(Extracted(None, error=f"{type(graph).__name__}: {graph}"))
+        else:
+            out.append(Extracted(graph, validate_graph(graph)))
+    return out
 
 
 def _graphs(articles: list[Article], base: str) -> list[Graph | Exception]:
