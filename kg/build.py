@@ -3,14 +3,14 @@
 This is the library API the CLI wraps:
 
     from kg.build import build
-    from kg.store import GraphStore
+    from kg.store import GraphStore, SerializedGraph
     report = build([Path("seeds")], GraphStore(Path("kg-store")))
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
@@ -25,7 +25,7 @@ from kg.assemble import IRIs, assemble
 from kg.mentions import extract, extract_all
 from kg.namespaces import DEFAULT_BASE
 from kg.resolve import resolve
-from kg.store import GraphStore
+from kg.store import GraphStore, SerializedGraph
 from kg.validate import ONTOLOGY_DIR, Violation, validate_graph
 
 Outcome = Literal["built", "unchanged", "invalid", "failed"]
@@ -58,6 +58,21 @@ class BuildReport:
     def warned(self) -> list[ArticleResult]:
         """The articles read with a note the user should see (an encoding guessed, ...)."""
         return [r for r in self.results if r.article.notes]
+
+
+@dataclass
+class Extracted:
+    """One article read: its graph and SHACL violations, or why it could not be read."""
+
+    graph: Graph | SerializedGraph | None
+    violations: list[Violation] = field(default_factory=list)
+    error: str | None = None
+
+
+# Reads articles into graphs in batches of its choosing, and gives back each batch with what
+# each of its articles gave, in the batch's order; the batches may come back in any order.
+# extract_locally does it in this process, kg.cluster.DaskExtract on a Dask cluster.
+Extract = Callable[[list[Article], str], Iterable[tuple[list[Article], list[Extracted]]]]
 
 
 def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
@@ -117,6 +132,7 @@ def build(
     keep_invalid: bool = False,
     prune: bool = False,
     progress: Callable[[ArticleResult], None] | None = None,
+    extract: Extract | None = None,
 ) -> BuildReport:
     """Build every article under the paths into the store; bad files are reported, not fatal.
 
@@ -124,6 +140,8 @@ def build(
     store mirrors the corpus given (a deleted file's facts go with it). Articles found invalid
     go into the store's ledger (GraphStore.invalid_articles), so that while they, the extractor
     and the shapes are unchanged, later builds report them without extracting them again.
+    `extract` reads the changed articles (default: extract_locally); this process is the
+    store's only writer.
     """
     articles, errors = read_articles(paths, default_date)
     report = BuildReport(errors=errors)
@@ -148,10 +166,9 @@ def build(
             _record(report, result, progress)
         else:
             changed.append(article)
-    for start in range(0, len(changed), _BATCH):
-        batch = changed[start : start + _BATCH]
-        for article, graph in zip(batch, _graphs(batch, base), strict=True):
-            result = _store_one(article, graph, store, keep_invalid)
+    for batch, extracted in (extract or extract_locally)(changed, base):
+        for article, item in zip(batch, extracted, strict=True):
+            result = _store_one(article, item, store, keep_invalid)
             iri = _graph_iri(base, article.id)
             if result.outcome == "invalid":
                 ledger[iri] = {
@@ -183,19 +200,41 @@ def build(
 
 
 def _store_one(
-    article: Article, graph: Graph | Exception, store: GraphStore, keep_invalid: bool
+    article: Article, item: Extracted, store: GraphStore, keep_invalid: bool
 ) -> ArticleResult:
-    """Validate one article's graph and store it if it conforms (or with keep_invalid)."""
-    if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
-        return ArticleResult(article, "failed", error=f"{type(graph).__name__}: {graph}")
+    """Store one article's graph if it conforms (or with keep_invalid)."""
+    if item.graph is None:
+        return ArticleResult(article, "failed", error=item.error)
+    violations = [v for v in item.violations if v.severity == "Violation"]
     try:
-        violations = [v for v in validate_graph(graph) if v.severity == "Violation"]
         if not violations or keep_invalid:
-            store.replace_article(graph)
-    except Exception as exc:  # nor may one graph the validator or the store refuses
+            store.replace_article(item.graph)
+    except Exception as exc:  # one graph the store refuses must not cost the rest
         return ArticleResult(article, "failed", error=f"{type(exc).__name__}: {exc}")
     outcome: Outcome = "invalid" if violations else "built"
-    return ArticleResult(article, outcome, len(graph), violations)
+    return ArticleResult(article, outcome, len(item.graph), violations)
+
+
+def extract_locally(
+    articles: list[Article], base: str
+) -> Iterator[tuple[list[Article], list[Extracted]]]:
+    """The default Extract: in this process, a batch at a time."""
+    for start in range(0, len(articles), _BATCH):
+        batch = articles[start : start + _BATCH]
+        yield batch, extract_batch(batch, base)
+
+
+def extract_batch(articles: list[Article], base: str) -> list[Extracted]:
+    """Read, assemble and validate a batch of articles: all the per-article work of a build."""
+    out = []
+    for graph in _graphs(articles, base):
+        try:
+            if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
+                raise graph
+            out.append(Extracted(graph, validate_graph(graph)))
+        except Exception as exc:  # nor may one graph the validator refuses
+            out.append(Extracted(None, error=f"{type(exc).__name__}: {exc}"))
+    return out
 
 
 def _cached_violations(

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -23,6 +26,9 @@ from kg.queries import (
 )
 from kg.serve import serve_command
 from kg.store import EXPORT_FORMATS, GraphStore, StoreError, default_store_path
+
+if TYPE_CHECKING:
+    from kg.build import Extract
 
 store_option = click.option(
     "--store",
@@ -102,6 +108,12 @@ def main() -> None:
     is_flag=True,
     help="Remove from the store the articles not found under PATHS (deleted files).",
 )
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    help="Extract on a Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
+    "this process stores the graphs.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def build(
     paths: tuple[Path, ...],
@@ -111,6 +123,7 @@ def build(
     force: bool,
     keep_invalid: bool,
     prune: bool,
+    cluster: str | None,
     quiet: bool,
 ) -> None:
     """Read articles (files or directories) into the graph store.
@@ -121,8 +134,9 @@ def build(
     article replaces exactly its graph, and unchanged articles are skipped.
 
     \b
-    Example:
+    Examples:
       kg build seeds/ articles.jsonl --store kg-store
+      kg build articles/ --cluster tcp://10.0.0.5:8786
     """
     from kg.build import build as run_build
 
@@ -135,16 +149,18 @@ def build(
             click.echo(f"  … {total[0]} articles", err=True)
 
     try:
-        report = run_build(
-            list(paths),
-            gs,
-            base=base_iri,
-            default_date=default_date,
-            force=force,
-            keep_invalid=keep_invalid,
-            prune=prune,
-            progress=progress,
-        )
+        with _extractor(cluster, gs) as extract:
+            report = run_build(
+                list(paths),
+                gs,
+                base=base_iri,
+                default_date=default_date,
+                force=force,
+                keep_invalid=keep_invalid,
+                prune=prune,
+                progress=progress,
+                extract=extract,
+            )
     except KeyboardInterrupt:
         gs.close()  # each article graph is written whole: what is stored so far is sound
         click.secho(
@@ -202,6 +218,22 @@ def build(
     click.echo(summary, err=not report.ok)
     if not report.ok:
         sys.exit(1)
+
+
+@contextmanager
+def _extractor(address: str | None, gs: GraphStore) -> Iterator[Extract | None]:
+    """A Dask cluster's Extract (None: extract here); its errors end in one line."""
+    if address is None:
+        yield None
+        return
+    from kg.cluster import ClusterError, DaskExtract
+
+    try:
+        with DaskExtract(address) as extract:
+            yield extract
+    except ClusterError as exc:
+        gs.close()  # what was stored before the cluster failed stays stored
+        raise click.ClickException(str(exc)) from exc
 
 
 @main.command()

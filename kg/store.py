@@ -49,6 +49,23 @@ def default_store_path() -> Path:
 
 
 @dataclass(frozen=True)
+class SerializedGraph:
+    """An article graph as N-Triples: cheap to send between processes, and to store."""
+
+    identifier: str
+    ntriples: bytes
+    triples: int
+
+    @classmethod
+    def of(cls, graph: Graph) -> SerializedGraph:
+        data = graph.serialize(format="nt", encoding="utf-8")
+        return cls(str(graph.identifier), data, len(graph))
+
+    def __len__(self) -> int:
+        return self.triples
+
+
+@dataclass(frozen=True)
 class ArticleRecord:
     graph: str
     content_hash: str | None
@@ -83,7 +100,7 @@ class GraphStore:
             raise StoreError(f"cannot open the store {path}: {message}") from exc
         self.dataset = Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
 
-    def replace_article(self, graph: Graph) -> None:
+    def replace_article(self, graph: Graph | SerializedGraph) -> None:
         """Swap an article's named graph for a new one, in one transaction.
 
         One SPARQL update drops the old graph and inserts the new one, so a reader, or the
@@ -92,7 +109,10 @@ class GraphStore:
         writing it; two calls, remove then add, would be two transactions.)
         """
         name = graph.identifier
-        data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        if isinstance(graph, SerializedGraph):  # N-Triples already, from a worker process
+            data = graph.ntriples.decode("utf-8")
+        else:
+            data = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
         self.oxigraph.update(
             f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{data}}} }}"
         )
