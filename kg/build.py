@@ -10,7 +10,10 @@ This is the library API the CLI wraps:
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
@@ -222,6 +225,49 @@ def extract_locally(
     for start in range(0, len(articles), _BATCH):
         batch = articles[start : start + _BATCH]
         yield batch, extract_batch(batch, base)
+
+
+@dataclass
+class ProcessExtract:
+    """A kg.build.Extract over `jobs` local processes, for the machine's other cores.
+
+    Each process loads the model once and sends its graphs back as N-Triples; at most two
+    batches per process are out at a time, so memory stays bounded whatever the corpus.
+    """
+
+    jobs: int
+    batch_size: int = 16  # small, so that the last batches spread over the processes
+
+    def __call__(
+        self, articles: list[Article], base: str
+    ) -> Iterator[tuple[list[Article], list[Extracted]]]:
+        batches = [
+            articles[i : i + self.batch_size] for i in range(0, len(articles), self.batch_size)
+        ]
+        if not batches:
+            return
+        # spawn, not fork: the parent holds the store open, and forking a process with
+        # RocksDB's threads is unsafe
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
+            pending: deque[tuple[list[Article], Future[list[Extracted]]]] = deque()
+            for batch in batches:
+                pending.append((batch, pool.submit(_extract_serialized, batch, base)))
+                if len(pending) >= 2 * self.jobs:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+
+
+def _extract_serialized(articles: list[Article], base: str) -> list[Extracted]:
+    """extract_batch in a worker process, each graph serialized for the trip back."""
+    out = extract_batch(articles, base)
+    for item in out:
+        if isinstance(item.graph, Graph):
+            item.graph = SerializedGraph.of(item.graph)
+    return out
 
 
 def extract_batch(articles: list[Article], base: str) -> list[Extracted]:

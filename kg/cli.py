@@ -114,6 +114,15 @@ def main() -> None:
     help="Extract on a Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
     "this process stores the graphs.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Extract in this many processes on this machine (one per core); this process "
+    "stores the graphs.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def build(
     paths: tuple[Path, ...],
@@ -124,6 +133,7 @@ def build(
     keep_invalid: bool,
     prune: bool,
     cluster: str | None,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Read articles (files or directories) into the graph store.
@@ -149,7 +159,7 @@ def build(
             click.echo(f"  … {total[0]} articles", err=True)
 
     try:
-        with _extractor(cluster, gs) as extract:
+        with _extractor(cluster, jobs, gs) as extract:
             report = run_build(
                 list(paths),
                 gs,
@@ -221,10 +231,12 @@ def build(
 
 
 @contextmanager
-def _extractor(address: str | None, gs: GraphStore) -> Iterator[Extract | None]:
-    """A Dask cluster's Extract (None: extract here); its errors end in one line."""
+def _extractor(address: str | None, jobs: int, gs: GraphStore) -> Iterator[Extract | None]:
+    """A Dask cluster's Extract, local processes', or None (extract here); errors in one line."""
     if address is None:
-        yield None
+        from kg.build import ProcessExtract
+
+        yield ProcessExtract(jobs) if jobs > 1 else None
         return
     from kg.cluster import ClusterError, DaskExtract
 

@@ -242,3 +242,16 @@ def test_the_same_article_gives_the_same_graph_in_any_process(tmp_path: Path) ->
         for seed in ("0", "1", "2")
     }
     assert len(outputs) == 1
+
+
+def test_a_build_over_local_processes_stores_the_same_graphs(tmp_path: Path) -> None:
+    corpus = [SEED, *sorted((ROOT / "eval" / "written" / "articles").glob("*.txt"))[:5]]
+    exports = []
+    for jobs in ("1", "2"):
+        store = tmp_path / f"store-{jobs}"
+        args = ["build", *map(str, corpus), "--store", str(store), "--jobs", jobs, "-q"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        with GraphStore(store, read_only=True) as gs:
+            exports.append(sorted(gs.export("nquads").decode().splitlines()))
+    assert exports[0] == exports[1] and len(exports[0]) > 500
