@@ -376,7 +376,8 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
         canned = find_canned(query_or_file)
     try:
         if canned:
-            text, bindings = canned.text, canned.bindings(given)
+            values = canned.bindings(given)
+            text, bindings = canned.render(values), canned.substitutions(values)
             title = canned.title
         else:
             path = Path(query_or_file)
