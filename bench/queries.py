@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/queries.py --store kg-store [--runs 20] [--timeout 60]
     .venv/bin/python bench/queries.py --store kg-store --queries old-queries/ --runs 3
+    .venv/bin/python bench/queries.py --store /tmp/bench1m --generate 1000000
+
+--generate N first writes a store of about N triples shaped like the real graph (the generator
+of bench/endpoint.py, loaded with `oxigraph load`) where --store names none.
 
 Each canned query of queries/ (or --queries DIR) runs with its default parameters, then with
 parameter values read from the store itself, so that the cases mean something whatever built
@@ -24,8 +28,11 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import shutil
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
@@ -186,6 +193,24 @@ def measure(store: Path, query: CannedQuery, case: Case, runs: int, timeout: flo
     return result
 
 
+def generate(store: Path, triples: int) -> None:
+    """A store of about `triples` triples from bench/endpoint.py's generator."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from endpoint import generate as write_nquads
+
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "data.nq"
+        count = write_nquads(data, triples)
+        binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
+        subprocess.run(
+            [binary, "load", "--location", str(store), "--file", str(data)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    print(f"generated and loaded {count:,} triples in {time.perf_counter() - started:.0f} s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--store", type=Path, required=True, help="a store built by kg build")
@@ -202,9 +227,14 @@ def main() -> None:
         help="a further case (repeatable)",
     )
     parser.add_argument("--json", type=Path, help="also write every timing here")
+    parser.add_argument(
+        "--generate", type=int, metavar="TRIPLES", help="write a store this size if none is there"
+    )
     args = parser.parse_args()
+    if args.generate and not (args.store / "CURRENT").exists():
+        generate(args.store, args.generate)
     if not (args.store / "CURRENT").exists():
-        parser.error(f"no store at {args.store}; build one with 'kg build' first")
+        parser.error(f"no store at {args.store}; build one with 'kg build' or use --generate")
 
     queries = {q.name: q for q in load_canned(args.queries)}
     found = {} if args.defaults_only else samples(args.store)
