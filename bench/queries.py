@@ -5,7 +5,10 @@
     .venv/bin/python bench/queries.py --store /tmp/bench1m --generate 1000000
 
 --generate N first writes a store of about N triples shaped like the real graph (the generator
-of bench/endpoint.py, loaded with `oxigraph load`) where --store names none.
+of bench/endpoint.py, loaded with `oxigraph load`) where --store names none. Its world (people,
+organisations, places, processes) grows with N from that of the 1M-triple store, so each entity
+is as busy at any size: a query bounded by its entity should then cost the same at any size,
+while one that reads the whole graph grows with it. --fixed-world keeps the 1M world instead.
 
 Each canned query of queries/ (or --queries DIR) runs with its default parameters, then with
 parameter values read from the store itself, so that the cases mean something whatever built
@@ -193,7 +196,7 @@ def measure(store: Path, query: CannedQuery, case: Case, runs: int, timeout: flo
     return result
 
 
-def generate(store: Path, triples: int) -> None:
+def generate(store: Path, triples: int, world: float) -> None:
     """A store of about `triples` triples from bench/endpoint.py's generator."""
     sys.path.insert(0, str(ROOT / "bench"))
     from endpoint import generate as write_nquads
@@ -201,7 +204,7 @@ def generate(store: Path, triples: int) -> None:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data.nq"
-        count = write_nquads(data, triples)
+        count = write_nquads(data, triples, world=world)
         binary = shutil.which("oxigraph", path=str(Path(sys.executable).parent)) or "oxigraph"
         subprocess.run(
             [binary, "load", "--location", str(store), "--file", str(data)],
@@ -230,9 +233,13 @@ def main() -> None:
     parser.add_argument(
         "--generate", type=int, metavar="TRIPLES", help="write a store this size if none is there"
     )
+    parser.add_argument(
+        "--fixed-world", action="store_true", help="--generate: as many entities at any size"
+    )
     args = parser.parse_args()
     if args.generate and not (args.store / "CURRENT").exists():
-        generate(args.store, args.generate)
+        world = 1.0 if args.fixed_world else max(1.0, args.generate / 1_000_000)
+        generate(args.store, args.generate, world)
     if not (args.store / "CURRENT").exists():
         parser.error(f"no store at {args.store}; build one with 'kg build' or use --generate")
 
