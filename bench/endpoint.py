@@ -58,11 +58,12 @@ _ACCEPT = "application/sparql-results+json"
 # --- data -----------------------------------------------------------------------------------
 
 
-def generate(path: Path, triples: int, seed: int = 7) -> int:
-    """Write N-Quads of about `triples` triples; returns how many it wrote."""
+def generate(path: Path, triples: int, seed: int = 7, world: float = 1.0) -> int:
+    """Write N-Quads of about `triples` triples; returns how many it wrote. `world` scales the
+    numbers of people, organisations, places and processes (3,000, 200, 150 and 40)."""
     rng = random.Random(seed)
     articles = triples // TRIPLES_PER_ARTICLE + 1
-    people, orgs, places, processes = 3000, 200, 150, 40
+    people, orgs, places, processes = (round(n * world) for n in (3000, 200, 150, 40))
     statuses = ["Held", "Planned", "Postponed", "Cancelled"]
     written = 0
 

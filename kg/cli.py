@@ -435,7 +435,15 @@ def push(
     metavar="NAME=VALUE",
     help="A canned query's parameter.",
 )
-def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, ...]) -> None:
+@click.option(
+    "--sparql",
+    "show_sparql",
+    is_flag=True,
+    help="Print a canned query with its parameters written in, for other SPARQL endpoints.",
+)
+def query(
+    query_or_file: str, store: Path | None, fmt: str, params: tuple[str, ...], show_sparql: bool
+) -> None:
     """Run SPARQL: a canned query's name, a .rq file, or the query text itself.
 
     The default graph is the union of all article graphs.
@@ -446,6 +454,7 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
       kg query evidence -p entity="de Mistura" --format csv
       kg query 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }'
       kg query my-query.rq --format json
+      kg query who-met-whom -p entity=Lavrov --sparql   # the text, for another endpoint
     """
     import pyoxigraph as ox
 
@@ -464,8 +473,11 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
         canned = find_canned(query_or_file)
     try:
         if canned:
-            text, bindings = canned.text, canned.bindings(given)
+            values = canned.bindings(given)
+            text, bindings = canned.render(values), canned.substitutions(values)
             title = canned.title
+            if show_sparql:
+                text = canned.inline(values)
         else:
             path = Path(query_or_file)
             text = (
@@ -482,6 +494,9 @@ def query(query_or_file: str, store: Path | None, fmt: str, params: tuple[str, .
             f"{query_or_file!r} is neither a canned query, a .rq file nor SPARQL; "
             f"canned queries: {names}"
         )
+    if show_sparql:
+        click.echo(text, nl=not text.endswith("\n"))
+        return
     gs = _open(store, read_only=True)
     try:
         result = run_select(gs.query(text, bindings))

@@ -11,10 +11,17 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from kg.serving.sparql_text import tokens
+
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 
 _HEADER = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(r'^(?P<name>\w+)\s*(?:=\s*"(?P<default>[^"]*)")?\s*(?:\|\s*(?P<doc>.*))?$')
+# SPARQL binds variables, not LIMIT and OFFSET: a parameter written there is a page size or
+# start, checked to be a whole number and written into the query text.
+_PAGING = re.compile(r"\b(LIMIT|OFFSET)(\s+)\$(\w+)\b", re.IGNORECASE)
+MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,11 @@ class CannedQuery:
     params: tuple[Param, ...]
     text: str
 
+    @property
+    def paging(self) -> dict[str, str]:
+        """The parameters written after LIMIT or OFFSET, with that keyword (upper case)."""
+        return {m[3]: m[1].upper() for m in _PAGING.finditer(self.text)}
+
     def bindings(self, given: dict[str, str]) -> dict[str, str]:
         """Values for every parameter: what the user gave, else the default."""
         unknown = set(given) - {p.name for p in self.params}
@@ -46,7 +58,77 @@ class CannedQuery:
             if value is None:
                 raise QueryError(f"query '{self.name}' needs --param {p.name}=VALUE")
             values[p.name] = value
+        for name, keyword in self.paging.items():
+            if name in values:
+                self._whole_number(name, keyword, values[name])
         return values
+
+    def render(self, values: dict[str, str]) -> str:
+        """The query text with the page size and start of `values` written in."""
+        paging = self.paging
+
+        def fill(match: re.Match[str]) -> str:
+            name = match[3]
+            if name not in values:
+                return match[0]
+            number = self._whole_number(name, paging[name], values[name])
+            return f"{match[1]}{match[2]}{number}"
+
+        return _PAGING.sub(fill, self.text)
+
+    def substitutions(self, values: dict[str, str]) -> dict[str, str]:
+        """The values bound to SPARQL variables: every parameter but the page size and start."""
+        paging = self.paging
+        return {k: v for k, v in values.items() if k not in paging}
+
+    def inline(self, values: dict[str, str]) -> str:
+        """The query with its parameters written in, for the editor and for other SPARQL
+        endpoints, which take only text: what pyoxigraph's substitution does, as a constant
+        wherever the variable is used and `("value" AS ?name)` in the outermost projection
+        (inner projections and GROUP BY just drop it). A VALUES clause at the end would not
+        do: it binds the variable only after the subqueries have run without it."""
+        text = self.render(values)
+        literals = {}
+        for name, value in self.substitutions(values).items():
+            if "\\" in value:
+                # SPARQL reads \u escapes before anything else, even inside a string
+                raise QueryError(f"query '{self.name}': {name} cannot contain a backslash here")
+            literals[name] = json.dumps(value, ensure_ascii=False)
+        out: list[str] = []
+        last = 0
+        in_projection = in_group_by = False
+        previous = ""
+        for token in tokens(text):
+            word = token.text.upper() if token.kind == "word" else ""
+            if word == "SELECT":
+                in_projection = True
+            elif token.kind == "open" or word == "WHERE":
+                in_projection = False
+            if word == "BY" and previous == "GROUP":
+                in_group_by = True
+            elif token.kind == "close" or word in ("HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"):
+                in_group_by = False
+            previous = word
+            name = token.text[1:]
+            if token.kind != "var" or name not in literals:
+                continue
+            literal = literals[name]
+            if in_group_by:
+                literal = ""
+            elif in_projection:
+                literal = f"({literal} AS ?{name})" if token.depth == 0 else ""
+            out += [text[last : token.start], literal]
+            last = token.start + len(token.text)
+        return "".join(out) + text[last:]
+
+    def _whole_number(self, name: str, keyword: str, value: str) -> int:
+        top = MAX_LIMIT if keyword == "LIMIT" else MAX_OFFSET
+        if not re.fullmatch(r"[0-9]{1,10}", value.strip()) or int(value) > top:
+            raise QueryError(
+                f"query '{self.name}': {name} must be a whole number from 0 to {top:,}, "
+                f"not {value!r}"
+            )
+        return int(value)
 
 
 class QueryError(Exception):

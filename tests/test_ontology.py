@@ -12,6 +12,8 @@ from pyshacl import validate
 from rdflib import OWL, RDF, RDFS, Graph, Namespace, URIRef
 from rdflib.namespace import SH
 
+from kg.queries import parse_canned
+
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "dkg.ttl"
 SHAPES = ROOT / "ontology" / "shapes.ttl"
@@ -374,9 +376,17 @@ HEADER_LINE = re.compile(r"^# (title|description): (\S.*)$", re.M)
 PARAM_LINE = re.compile(r'^# param: (\w+) = "([^"]*)" \| (\S.*)$', re.M)
 
 
-def run(path: Path, store: ox.Store) -> list[dict[str, str | None]]:
-    text = path.read_text()
-    params = {ox.Variable(n): ox.Literal(default) for n, default, _ in PARAM_LINE.findall(text)}
+def run(
+    path: Path, store: ox.Store, *, inline: bool = False, **given: str
+) -> list[dict[str, str | None]]:
+    """The query with its defaults, or the given values, as `kg query` runs it (or with them
+    written into the text, as the editor and other endpoints get it)."""
+    canned = parse_canned(path)
+    values = canned.bindings(given)
+    params = {ox.Variable(n): ox.Literal(v) for n, v in canned.substitutions(values).items()}
+    text = canned.render(values)
+    if inline:
+        text, params = canned.inline(values), {}
     solutions = store.query(text, use_default_graph_as_union=True, substitutions=params)
     names = [v.value for v in solutions.variables]
     # GROUP_CONCAT has no defined order: compare joined lists sorted.
@@ -415,8 +425,13 @@ def test_query_has_header_and_runs(path: Path, store: ox.Store) -> None:
     assert rows and len(rows) == len(set(rows))
 
 
-def query(name: str, store: ox.Store) -> list[dict[str, str | None]]:
-    return run(ROOT / "queries" / f"{name}.rq", store)
+@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.name)
+def test_inlined_query_gives_the_same_rows(path: Path, store: ox.Store) -> None:
+    assert run(path, store, inline=True) == run(path, store)
+
+
+def query(name: str, store: ox.Store, **given: str) -> list[dict[str, str | None]]:
+    return run(ROOT / "queries" / f"{name}.rq", store, **given)
 
 
 def project(rows: list[dict[str, str | None]], *cols: str) -> list[tuple[str | None, ...]]:
@@ -424,37 +439,82 @@ def project(rows: list[dict[str, str | None]], *cols: str) -> list[tuple[str | N
 
 
 def test_diplomats(store: ox.Store) -> None:
-    rows = project(query("diplomats", store), "name", "titles", "affiliations", "other_names")
-    assert rows == [
-        ("Gennady Gatilov", "Deputy Foreign Minister", "Russia", "Gatilov"),
-        ("Staffan de Mistura", "UN Special Envoy for Syria", "United Nations", "de Mistura"),
-    ]
+    cols = ("name", "titles", "affiliations", "other_names")
+    gatilov = ("Gennady Gatilov", "Deputy Foreign Minister", "Russia", "Gatilov")
+    de_mistura = (
+        "Staffan de Mistura",
+        "UN Special Envoy for Syria",
+        "United Nations",
+        "de Mistura",
+    )
+    # by default those of the United Nations; an organisation by its name or other name
+    assert project(query("diplomats", store), *cols) == [de_mistura]
+    assert project(query("diplomats", store, affiliation="Russia"), *cols) == [gatilov]
+    assert project(query("diplomats", store, affiliation="UN"), *cols) == [de_mistura]
+    assert query("diplomats", store, affiliation="Russian Federation") == []
+    # every diplomat by name, a page at a time, or those whose name contains some text
+    every = query("diplomats", store, affiliation="")
+    assert project(every, *cols) == [gatilov, de_mistura]
+    page = query("diplomats", store, affiliation="", limit="1", offset="1")
+    assert project(page, *cols) == [de_mistura]
+    assert project(query("diplomats", store, affiliation="", search="GATIL"), *cols) == [gatilov]
 
 
 def test_meetings_timeline(store: ox.Store) -> None:
-    rows = project(query("meetings-timeline", store), "date", "place", "participants", "status")
+    cols = ("date", "place", "participants", "status")
+    rows = project(query("meetings-timeline", store), *cols)
     both = "Gennady Gatilov ; Staffan de Mistura"
-    assert rows == [
-        ("2017-10-16/2017-10-31", None, both, "held"),
-        # planned in the earlier article, held in the later one
-        ("2017-11-14", "Geneva", both, "held"),
-        (None, None, "Staffan de Mistura ; UN Security Council", "held"),
-    ]
+    vague = ("2017-10-16/2017-10-31", None, both, "held")
+    # planned in the earlier article, held in the later one
+    geneva = ("2017-11-14", "Geneva", both, "held")
+    assert rows == [vague, geneva, (None, None, "Staffan de Mistura ; UN Security Council", "held")]
+    assert project(query("meetings-timeline", store, entity="Gatilov"), *cols) == [vague, geneva]
+    # a place's meetings
+    assert project(query("meetings-timeline", store, entity="Geneva"), *cols) == [geneva]
+
+
+def test_meetings_timeline_window(store: ox.Store) -> None:
+    def dates(**window: str) -> list[str | None]:
+        return [r["date"] for r in query("meetings-timeline", store, **window)]
+
+    # an undated meeting is outside any window; a vague date falls in those it may lie in
+    assert dates(**{"from": "2017-11"}) == ["2017-11-14"]
+    assert dates(to="2017-10") == ["2017-10-16/2017-10-31"]
+    assert dates(**{"from": "2017-10-20", "to": "2017-10-25"}) == ["2017-10-16/2017-10-31"]
+    assert dates(**{"from": "2017", "to": "2017"}) == ["2017-10-16/2017-10-31", "2017-11-14"]
+    assert dates(**{"from": "2017-11-15"}) == []
+    assert dates(limit="1", offset="1") == ["2017-11-14"]
 
 
 def test_who_met_whom(store: ox.Store) -> None:
-    rows = query("who-met-whom", store)
-    cols = ("participant_1", "participant_2", "meetings", "held", "last_date")
-    # each pair once, in the order of the participants' IRIs
-    assert project(rows, *cols) == [
-        ("Gennady Gatilov", "Staffan de Mistura", "2", "2", "2017-11-14"),
-        ("UN Security Council", "Staffan de Mistura", "1", "1", None),
+    cols = ("participant", "met", "meetings", "held", "last_date")
+    # most meetings first
+    assert project(query("who-met-whom", store), *cols) == [
+        ("Staffan de Mistura", "Gennady Gatilov", "2", "2", "2017-11-14"),
+        ("Staffan de Mistura", "UN Security Council", "1", "1", None),
+    ]
+    assert project(query("who-met-whom", store, entity="Gennady Gatilov"), *cols) == [
+        ("Gennady Gatilov", "Staffan de Mistura", "2", "2", "2017-11-14")
+    ]
+    assert project(query("who-met-whom", store, limit="1", offset="1"), *cols) == [
+        ("Staffan de Mistura", "UN Security Council", "1", "1", None)
     ]
 
 
 def test_organisations_by_meetings(store: ox.Store) -> None:
-    rows = project(query("organisations-by-meetings", store), "organisation", "meetings")
-    assert rows == [("United Nations", "3"), ("Russia", "2"), ("UN Security Council", "1")]
+    cols = ("organisation", "meetings", "as_party", "through_diplomats", "diplomats")
+    everything = [
+        ("United Nations", "3", "0", "3", "1"),
+        ("Russia", "2", "0", "2", "1"),
+        ("UN Security Council", "1", "1", "0", "0"),
+    ]
+    # de Mistura (the default) takes part in every meeting, so all of them count
+    assert project(query("organisations-by-meetings", store), *cols) == everything
+    assert project(query("organisations-by-meetings", store, entity=""), *cols) == everything
+    gatilov = project(query("organisations-by-meetings", store, entity="Gatilov"), *cols)
+    assert gatilov == [("Russia", "2", "0", "2", "1"), ("United Nations", "2", "0", "2", "1")]
+    page = query("organisations-by-meetings", store, entity="", limit="2", offset="1")
+    assert project(page, "organisation") == [("Russia",), ("UN Security Council",)]
 
 
 def test_rounds_by_process_takes_latest_report(store: ox.Store) -> None:
@@ -463,6 +523,7 @@ def test_rounds_by_process_takes_latest_report(store: ox.Store) -> None:
     assert project(rows, *cols) == [
         ("Geneva talks on Syria", "8", "2017-11-28", "Geneva", "planned", "2017-11-15")
     ]
+    assert query("rounds-by-process", store, process="Astana talks") == []
 
 
 def test_evidence(store: ox.Store) -> None:
@@ -472,3 +533,9 @@ def test_evidence(store: ox.Store) -> None:
     about = {(r["about"], r["article"]) for r in rows}
     assert ("Staffan de Mistura", ARTICLE) in about
     assert ("Staffan de Mistura and UN Security Council", EARLIER_ARTICLE) in about
+    # the name or the other name, exactly; a page at a time, oldest first
+    by_name = query("evidence", store, entity="Staffan de Mistura")
+    assert [r["sentence"] for r in by_name] == [r["sentence"] for r in rows]
+    assert query("evidence", store, entity="mistura") == []
+    first = query("evidence", store, limit="1")
+    assert [r["sentence"] for r in first] == [rows[0]["sentence"]]

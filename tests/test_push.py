@@ -33,7 +33,6 @@ from click.testing import CliRunner
 from kg.cli import main
 from kg.push import Credentials, PushError, push, state_path
 from kg.queries import load_canned
-from kg.serving.sparql_text import tokens
 from kg.store import GraphStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -269,29 +268,6 @@ def _local_term(term: ox.NamedNode | ox.BlankNode | ox.Literal | None, concat: b
     return _term(binding, concat)
 
 
-def _bind(text: str, values: dict[str, str]) -> str:
-    """The query with its parameters replaced by their values, as pyoxigraph's substitution
-    does, for endpoints that take only text: a constant wherever the variable is used, and
-    `("value" AS ?name)` in the outermost projection (inner projections just drop it)."""
-    out: list[str] = []
-    last = 0
-    in_projection = False
-    for token in tokens(text):
-        word = token.text.upper() if token.kind == "word" else ""
-        if word == "SELECT":
-            in_projection = True
-        elif token.kind == "open" or word == "WHERE":
-            in_projection = False
-        name = token.text[1:]
-        if token.kind == "var" and name in values:
-            literal = json.dumps(values[name], ensure_ascii=False)
-            if in_projection:
-                literal = f"({literal} AS ?{name})" if token.depth == 0 else ""
-            out += [text[last : token.start], literal]
-            last = token.start + len(token.text)
-    return "".join(out) + text[last:]
-
-
 def _select(url: str, query: str) -> tuple[list[str], list[dict[str, dict[str, str]]]]:
     reply = httpx.post(
         url,
@@ -400,13 +376,14 @@ def test_canned_queries_give_the_same_results_as_our_store(
     with GraphStore(built_store, read_only=True) as gs:
         for query in load_canned():
             values = query.bindings({})
-            result = gs.query(query.text, values)
+            text, substitutions = query.render(values), query.substitutions(values)
+            result = gs.query(text, substitutions)
             columns = [v.value for v in result.variables]
-            concat = set(re.findall(r"GROUP_CONCAT\(.*?\)\s+AS\s+[?$](\w+)", query.text, re.S))
+            concat = set(re.findall(r"GROUP_CONCAT\(.*?\)\s+AS\s+[?$](\w+)", text, re.S))
             ours = collections.Counter(
                 tuple(_local_term(row[c], c in concat) for c in columns) for row in result
             )
-            remote_columns, rows = _select(server.sparql, _bind(query.text, values))
+            remote_columns, rows = _select(server.sparql, query.inline(values))
             assert remote_columns == columns, query.name
             theirs = collections.Counter(
                 tuple(_term(row.get(c), c in concat) for c in columns) for row in rows

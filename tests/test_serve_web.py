@@ -85,6 +85,19 @@ def test_canned_query_parameters_come_from_the_url(client: httpx.Client) -> None
     assert client.get("/queries/nothing", headers=HTML).status_code == 404
 
 
+def test_canned_query_page_size_comes_from_the_url(client: httpx.Client) -> None:
+    one = client.get("/queries/meetings-of", params={"limit": "1", "format": "json"}).json()
+    assert len(one["results"]["bindings"]) == 1
+    page = client.get("/queries/meetings-of", params={"limit": "1"}, headers=HTML)
+    assert '<input name="limit" value="1"' in page.text and "LIMIT 1\n" in page.text
+    bad = client.get("/queries/meetings-of", params={"limit": "all", "format": "json"})
+    assert bad.status_code == 400
+    assert "limit must be a whole number" in bad.text
+    # the editor gets the query with the defaults written in, parameters and page size alike
+    editor = client.get("/query", headers=HTML).text
+    assert '(\\"Staffan de Mistura\\" AS ?name)' in editor and "LIMIT 10" in editor
+
+
 def test_entity_page_in_html_for_browsers(client: httpx.Client) -> None:
     page = client.get("/person/staffan-de-mistura", headers=HTML)
     assert page.status_code == 200

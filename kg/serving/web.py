@@ -270,13 +270,8 @@ async def query_editor(request: Request) -> Response:
 
 
 def editor_text(query: CannedQuery) -> str:
-    """A canned query for the editor, its parameters bound to their defaults by a VALUES clause."""
-    params = [p for p in query.params if p.default is not None]
-    if not params:
-        return query.text
-    names = " ".join(f"${p.name}" for p in params)
-    values = " ".join(json.dumps(p.default) for p in params)
-    return f"{query.text.rstrip()}\nVALUES ({names}) {{ ({values}) }}\n"
+    """A canned query for the editor, its parameters' defaults written in."""
+    return query.inline({p.name: p.default for p in query.params if p.default is not None})
 
 
 def _json_for_html(data: Any) -> str:
@@ -340,8 +335,8 @@ async def canned_run(request: Request) -> Response:
     reply = await request.app.state.pool.call(
         {
             "op": "query",
-            "query": query.text,
-            "substitutions": bindings,
+            "query": query.render(bindings),
+            "substitutions": query.substitutions(bindings),
             "accept": accept,
             "format": fmt,
             "max_rows": request.app.state.settings.max_rows,
@@ -349,7 +344,7 @@ async def canned_run(request: Request) -> Response:
         }
     )
     if reply.status != 200 or not reply.header.get("content_type", "").startswith("text/html"):
-        return reply_response(request, reply, query.text, title=query.title)
+        return reply_response(request, reply, query.render(bindings), title=query.title)
     form = "".join(
         f'<label>{escape(p.name)} <input name="{escape(p.name)}" '
         f'value="{escape(bindings[p.name])}" title="{escape(p.description)}"></label> '
@@ -363,7 +358,7 @@ async def canned_run(request: Request) -> Response:
     body = f"""<p>{escape(query.description)}</p>{form_html}
 <p class="downloads">Results as {_downloads(query.name, bindings)}</p>
 {results_html(request, reply)}
-<details><summary>SPARQL</summary><pre>{escape(query.text)}</pre></details>"""
+<details><summary>SPARQL</summary><pre>{escape(query.render(bindings))}</pre></details>"""
     return html_page(request, query.title, body)
 
 
