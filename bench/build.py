@@ -171,7 +171,8 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
 
     def progress(result) -> None:
         nonlocal triples
-        counts[result.outcome] += 1
+        # an invalid article unchanged since the last build is skipped, as unchanged ones are
+        counts["unchanged" if result.cached else result.outcome] += 1
         triples += result.triples
         if result.error and len(errors) < 5:
             errors.append(f"{result.article.id}: {result.error}")

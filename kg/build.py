@@ -3,15 +3,18 @@
 This is the library API the CLI wraps:
 
     from kg.build import build
-    from kg.store import GraphStore
+    from kg.store import GraphStore, SerializedGraph
     report = build([Path("seeds")], GraphStore(Path("kg-store")))
 """
 
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -26,7 +29,7 @@ from kg.mentions import extract, extract_all
 from kg.namespaces import DEFAULT_BASE
 from kg.resolve import resolve
 from kg.store import GraphStore, SerializedGraph
-from kg.validate import Violation, validate_graph
+from kg.validate import ONTOLOGY_DIR, Violation, validate_graph
 
 Outcome = Literal["built", "unchanged", "invalid", "failed"]
 
@@ -38,6 +41,7 @@ class ArticleResult:
     triples: int = 0
     violations: list[Violation] = field(default_factory=list)
     error: str | None = None
+    cached: bool = False  # invalid, and unchanged since a build found so: not read again
 
 
 @dataclass
@@ -52,6 +56,11 @@ class BuildReport:
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def warned(self) -> list[ArticleResult]:
+        """The articles read with a note the user should see (an encoding guessed, ...)."""
+        return [r for r in self.results if r.article.notes]
 
 
 @dataclass
@@ -90,24 +99,29 @@ def read_articles(
     articles: list[Article] = []
     errors: list[ArticleError] = []
     seen: dict[str, str] = {}
-    for path in iter_files(paths):
-        if not path.exists():
-            errors.append(ArticleError(str(path), "does not exist; check the path"))
-            continue
-        for item in read_path(path, default_date):
-            if isinstance(item, ArticleError):
-                errors.append(item)
-            elif item.id in seen:
-                errors.append(
-                    ArticleError(
-                        item.source_file,
-                        f"has the same article id '{item.id}' as {seen[item.id]}; "
-                        'rename one of the files (or give the records distinct "id" fields)',
+    for given in paths:
+        found = False
+        for path in iter_files([given]):
+            found = True
+            if not path.exists():
+                errors.append(ArticleError(str(path), "does not exist; check the path"))
+                continue
+            for item in read_path(path, default_date):
+                if isinstance(item, ArticleError):
+                    errors.append(item)
+                elif item.id in seen:
+                    errors.append(
+                        ArticleError(
+                            item.source_file,
+                            f"has the same article id '{item.id}' as {seen[item.id]}; "
+                            'rename one of the files (or give the records distinct "id" fields)',
+                        )
                     )
-                )
-            else:
-                seen[item.id] = item.source_file
-                articles.append(item)
+                else:
+                    seen[item.id] = item.source_file
+                    articles.append(item)
+        if not found:  # an empty directory: most likely a wrong path, and --prune must not run
+            errors.append(ArticleError(str(given), "has no files in it; check the path"))
     return articles, errors
 
 
@@ -126,32 +140,54 @@ def build(
     """Build every article under the paths into the store; bad files are reported, not fatal.
 
     With prune, article graphs in the store that this run did not read are removed, so the
-    store mirrors the corpus given (a deleted file's facts go with it). `extract` reads the
-    changed articles (default: extract_locally); this process is the store's only writer.
+    store mirrors the corpus given (a deleted file's facts go with it). Articles found invalid
+    go into the store's ledger (GraphStore.invalid_articles), so that while they, the extractor
+    and the shapes are unchanged, later builds report them without extracting them again.
+    `extract` reads the changed articles (default: extract_locally); this process is the
+    store's only writer.
     """
     articles, errors = read_articles(paths, default_date)
     report = BuildReport(errors=errors)
     # an article is unchanged when its text and the extractor that read it are the same
     known = {r.graph: (r.content_hash, r.version) for r in store.articles()} if not force else {}
-    fingerprint = extractor_version()
+    ledger = store.invalid_articles()
+    saved = dict(ledger)
+    stamp = {"version": extractor_version(), "shapes": shapes_version()}
     changed = []
     for article in articles:
-        if known.get(_graph_iri(base, article.id)) == (article.content_hash, fingerprint):
-            _record(report, ArticleResult(article, "unchanged"), progress)
+        iri = _graph_iri(base, article.id)
+        cached = None if force else _cached_violations(ledger.get(iri), article, stamp)
+        if known.get(iri) == (article.content_hash, stamp["version"]):
+            # stored; an invalid graph only with --keep-invalid, which the ledger remembers
+            outcome: Outcome = "unchanged" if cached is None else "invalid"
+            result = ArticleResult(
+                article, outcome, violations=cached or [], cached=cached is not None
+            )
+            _record(report, result, progress)
+        elif cached is not None and not keep_invalid:
+            result = ArticleResult(article, "invalid", violations=cached, cached=True)
+            _record(report, result, progress)
         else:
             changed.append(article)
     for batch, extracted in (extract or extract_locally)(changed, base):
         for article, item in zip(batch, extracted, strict=True):
-            if item.graph is None:
-                _record(report, ArticleResult(article, "failed", error=item.error), progress)
-                continue
-            violations = [v for v in item.violations if v.severity == "Violation"]
-            outcome: Outcome = "invalid" if violations else "built"
-            if not violations or keep_invalid:
-                store.replace_article(item.graph)
-            _record(report, ArticleResult(article, outcome, len(item.graph), violations), progress)
+            result = _store_one(article, item, store, keep_invalid)
+            iri = _graph_iri(base, article.id)
+            if result.outcome == "invalid":
+                ledger[iri] = {
+                    **stamp,
+                    "hash": article.content_hash,
+                    "violations": [asdict(v) for v in result.violations],
+                }
+            elif result.outcome == "built":
+                ledger.pop(iri, None)
+            _record(report, result, progress)
         # Oxigraph keeps writes in memory until flushed: flushing per batch keeps memory flat
         store.flush()
+        # after the flush: a ledger entry must never stand for a graph that was not written
+        if ledger != saved:
+            store.save_invalid_articles(ledger)
+            saved = dict(ledger)
     # an unreadable file may be an article whose graph must not be lost: prune only a clean read
     if prune and not report.errors:
         read = {_graph_iri(base, r.article.id) for r in report.results}
@@ -159,11 +195,27 @@ def build(
             if record.graph not in read:
                 store.remove_article(record.graph)
                 report.pruned.append(record.graph)
+        ledger = {iri: entry for iri, entry in ledger.items() if iri in read}
     store.flush()
+    if ledger != saved:
+        store.save_invalid_articles(ledger)
     return report
 
 
-_BATCH = 64  # articles parsed together: spaCy's batches are faster, memory stays flat
+def _store_one(
+    article: Article, item: Extracted, store: GraphStore, keep_invalid: bool
+) -> ArticleResult:
+    """Store one article's graph if it conforms (or with keep_invalid)."""
+    if item.graph is None:
+        return ArticleResult(article, "failed", error=item.error)
+    violations = [v for v in item.violations if v.severity == "Violation"]
+    try:
+        if not violations or keep_invalid:
+            store.replace_article(item.graph)
+    except Exception as exc:  # one graph the store refuses must not cost the rest
+        return ArticleResult(article, "failed", error=f"{type(exc).__name__}: {exc}")
+    outcome: Outcome = "invalid" if violations else "built"
+    return ArticleResult(article, outcome, len(item.graph), violations)
 
 
 def extract_locally(
@@ -175,15 +227,84 @@ def extract_locally(
         yield batch, extract_batch(batch, base)
 
 
+@dataclass
+class ProcessExtract:
+    """A kg.build.Extract over `jobs` local processes, for the machine's other cores.
+
+    Each process loads the model once and sends its graphs back as N-Triples; at most two
+    batches per process are out at a time, so memory stays bounded whatever the corpus.
+    """
+
+    jobs: int
+    batch_size: int = 16  # small, so that the last batches spread over the processes
+
+    def __call__(
+        self, articles: list[Article], base: str
+    ) -> Iterator[tuple[list[Article], list[Extracted]]]:
+        batches = [
+            articles[i : i + self.batch_size] for i in range(0, len(articles), self.batch_size)
+        ]
+        if not batches:
+            return
+        # spawn, not fork: the parent holds the store open, and forking a process with
+        # RocksDB's threads is unsafe
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
+            pending: deque[tuple[list[Article], Future[list[Extracted]]]] = deque()
+            for batch in batches:
+                pending.append((batch, pool.submit(_extract_serialized, batch, base)))
+                if len(pending) >= 2 * self.jobs:
+                    done, future = pending.popleft()
+                    yield done, future.result()
+            while pending:
+                done, future = pending.popleft()
+                yield done, future.result()
+
+
+def _extract_serialized(articles: list[Article], base: str) -> list[Extracted]:
+    """extract_batch in a worker process, each graph serialized for the trip back."""
+    out = extract_batch(articles, base)
+    for item in out:
+        if isinstance(item.graph, Graph):
+            item.graph = SerializedGraph.of(item.graph)
+    return out
+
+
 def extract_batch(articles: list[Article], base: str) -> list[Extracted]:
     """Read, assemble and validate a batch of articles: all the per-article work of a build."""
     out = []
     for graph in _graphs(articles, base):
-        if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
-            out.append(Extracted(None, error=f"{type(graph).__name__}: {graph}"))
-        else:
+        try:
+            if isinstance(graph, Exception):  # a bug must not cost the rest of the batch
+                raise graph
             out.append(Extracted(graph, validate_graph(graph)))
+        except Exception as exc:  # nor may one graph the validator refuses
+            out.append(Extracted(None, error=f"{type(exc).__name__}: {exc}"))
     return out
+
+
+def _cached_violations(
+    entry: object, article: Article, stamp: dict[str, str]
+) -> list[Violation] | None:
+    """The violations a ledger entry records for this very article, text, extractor and
+    shapes; None when there is no such entry (or it is for another version or damaged)."""
+    if not isinstance(entry, dict) or entry.get("hash") != article.content_hash:
+        return None
+    if any(entry.get(k) != v for k, v in stamp.items()):
+        return None
+    try:
+        return [Violation(**v) for v in entry["violations"]]
+    except (KeyError, TypeError):
+        return None
+
+
+@cache
+def shapes_version() -> str:
+    """A digest of the SHACL shapes: when they change, invalid articles are validated again."""
+    return hashlib.sha256((ONTOLOGY_DIR / "shapes.ttl").read_bytes()).hexdigest()[:12]
+
+
+_BATCH = 64  # articles parsed together: spaCy's batches are faster, memory stays flat
 
 
 def _graphs(articles: list[Article], base: str) -> list[Graph | Exception]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import click
 
 from kg import __version__
+from kg.articles import in_future
 from kg.dates import parse_iso
 from kg.evaluate import eval_command
 from kg.namespaces import DEFAULT_BASE
@@ -50,7 +51,21 @@ def _parse_date(_ctx: click.Context, _param: click.Parameter, value: str | None)
     parsed = parse_iso(value)
     if parsed is None:
         raise click.BadParameter(f"{value!r} is not a date; write it as YYYY-MM-DD")
+    if in_future(parsed):
+        raise click.BadParameter(f"{value} is in the future; give the date the articles appeared")
     return parsed
+
+
+def _check_base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(value + "article/x")
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"{value!r} is not an absolute IRI ({exc}); give one like https://example.org/kg/"
+        ) from exc
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -76,7 +91,11 @@ def main() -> None:
     help="Date (YYYY-MM-DD) for articles that give none.",
 )
 @click.option(
-    "--base-iri", default=DEFAULT_BASE, show_default=True, help="Base IRI of the entities minted."
+    "--base-iri",
+    default=DEFAULT_BASE,
+    show_default=True,
+    callback=_check_base,
+    help="Base IRI of the entities minted.",
 )
 @click.option("--force", is_flag=True, help="Rebuild articles even when they have not changed.")
 @click.option(
@@ -95,6 +114,15 @@ def main() -> None:
     help="Extract on a Dask cluster whose scheduler is at ADDRESS (tcp://HOST:8786); "
     "this process stores the graphs.",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Extract in this many processes on this machine (one per core); this process "
+    "stores the graphs.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
 def build(
     paths: tuple[Path, ...],
@@ -105,6 +133,7 @@ def build(
     keep_invalid: bool,
     prune: bool,
     cluster: str | None,
+    jobs: int,
     quiet: bool,
 ) -> None:
     """Read articles (files or directories) into the graph store.
@@ -129,23 +158,38 @@ def build(
         if not quiet and total[0] % 100 == 0:
             click.echo(f"  … {total[0]} articles", err=True)
 
-    with _extractor(cluster, gs) as extract:
-        report = run_build(
-            list(paths),
-            gs,
-            base=base_iri,
-            default_date=default_date,
-            force=force,
-            keep_invalid=keep_invalid,
-            prune=prune,
-            progress=progress,
-            extract=extract,
+    try:
+        with _extractor(cluster, jobs, gs) as extract:
+            report = run_build(
+                list(paths),
+                gs,
+                base=base_iri,
+                default_date=default_date,
+                force=force,
+                keep_invalid=keep_invalid,
+                prune=prune,
+                progress=progress,
+                extract=extract,
+            )
+    except KeyboardInterrupt:
+        gs.close()  # each article graph is written whole: what is stored so far is sound
+        click.secho(
+            f"interrupted: {total[0]} article(s) done, those built are kept in {gs.path}; "
+            "run the same command again to finish",
+            fg="red",
+            err=True,
         )
+        sys.exit(130)
     for error in report.errors:
         click.secho(f"error: {error}", fg="red", err=True)
+    for result in report.warned:
+        for note in result.article.notes:
+            click.secho(f"warning: {result.article.source_file}: {note}", fg="yellow", err=True)
     for result in report.results:
         if result.outcome == "invalid":
             stored = "stored anyway (--keep-invalid)" if keep_invalid else "not stored"
+            if result.cached:
+                stored = "unchanged since a build found so, not read again"
             click.secho(
                 f"invalid: {result.article.source_file}: {len(result.violations)} SHACL "
                 f"violation(s), {stored}",
@@ -163,12 +207,22 @@ def build(
             )
         elif not quiet and result.outcome == "built":
             click.echo(f"built {result.article.id}: {result.triples} triples")
+    if prune and report.errors:
+        click.secho(
+            "not pruned: some files could not be read, and the graphs of their articles are "
+            "kept; fix them (or remove them) and build again with --prune",
+            fg="yellow",
+            err=True,
+        )
     size = len(gs)
     gs.close()
+    invalid = report.count("invalid")
+    cached = sum(1 for r in report.results if r.outcome == "invalid" and r.cached)
     summary = (
         f"{report.count('built')} built, {report.count('unchanged')} unchanged, "
-        f"{report.count('invalid')} invalid, {report.count('failed')} failed, "
-        f"{len(report.errors)} unreadable, {len(report.pruned)} pruned; "
+        f"{invalid} invalid{f' ({cached} unchanged)' if cached else ''}, "
+        f"{report.count('failed')} failed, {len(report.errors)} unreadable, "
+        f"{len(report.pruned)} pruned, {len(report.warned)} with warnings; "
         f"store {gs.path} now holds {size} quads"
     )
     click.echo(summary, err=not report.ok)
@@ -177,10 +231,12 @@ def build(
 
 
 @contextmanager
-def _extractor(address: str | None, gs: GraphStore) -> Iterator[Extract | None]:
-    """A Dask cluster's Extract (None: extract here); its errors end in one line."""
+def _extractor(address: str | None, jobs: int, gs: GraphStore) -> Iterator[Extract | None]:
+    """A Dask cluster's Extract, local processes', or None (extract here); errors in one line."""
     if address is None:
-        yield None
+        from kg.build import ProcessExtract
+
+        yield ProcessExtract(jobs) if jobs > 1 else None
         return
     from kg.cluster import ClusterError, DaskExtract
 
@@ -252,6 +308,113 @@ def export(store: Path | None, fmt: str, output: Path | None) -> None:
         click.echo(f"wrote {output}", err=True)
     else:
         click.echo(data.decode("utf-8"), nl=False)
+
+
+@main.command()
+@store_option
+@click.option(
+    "--endpoint",
+    required=True,
+    metavar="URL",
+    help="The server's Graph Store Protocol URL, e.g. http://localhost:7878/store (Oxigraph).",
+)
+@click.option(
+    "--auth",
+    "scheme",
+    type=click.Choice(["basic", "digest", "bearer"]),
+    help="HTTP authentication (default: basic if --user is given, else none).",
+)
+@click.option(
+    "--user",
+    metavar="NAME",
+    help="User name; the password comes from $KG_PUSH_PASSWORD or a prompt.",
+)
+@click.option(
+    "--changed-only",
+    is_flag=True,
+    help="Skip graphs unchanged since the last --changed-only push to this endpoint.",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0),
+    default=3,
+    show_default=True,
+    help="Retries of a request that may pass (timeout, 5xx, 429).",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for each request.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only problems and the summary.")
+def push(
+    store: Path | None,
+    endpoint: str,
+    scheme: str | None,
+    user: str | None,
+    changed_only: bool,
+    retries: int,
+    timeout: float,
+    quiet: bool,
+) -> None:
+    """Upload each article's named graph to a server triple store.
+
+    One HTTP PUT per article to URL?graph=IRI (SPARQL 1.1 Graph Store Protocol) replaces that
+    graph on the server, so pushing again never duplicates. A bearer token (--auth bearer)
+    comes from $KG_PUSH_TOKEN or a prompt.
+
+    \b
+    Examples:
+      kg push --endpoint http://localhost:7878/store
+      kg push --endpoint http://localhost:3030/ds/data --user admin
+      kg push --endpoint http://localhost:8890/sparql-graph-crud-auth --user dba --auth digest
+    """
+    import os
+
+    from kg.push import Credentials, PushError
+    from kg.push import push as run_push
+
+    if scheme is None and user:
+        scheme = "basic"
+    if scheme in ("basic", "digest") and not user:
+        raise click.BadParameter(f"{scheme} authentication needs --user NAME", param_hint="--auth")
+    if scheme == "bearer" and user:
+        raise click.BadParameter("a bearer token has no user; drop --user", param_hint="--user")
+    secret = None
+    if scheme:
+        env = "KG_PUSH_TOKEN" if scheme == "bearer" else "KG_PUSH_PASSWORD"
+        secret = os.environ.get(env)
+        if secret is None:
+            if not sys.stdin.isatty():
+                raise click.ClickException(f"set ${env} (no terminal to ask for it on)")
+            secret = click.prompt("Token" if scheme == "bearer" else "Password", hide_input=True)
+
+    def progress(done: int, total: int) -> None:
+        if not quiet and (done % 100 == 0 or done == total):
+            click.echo(f"  … {done}/{total} articles", err=True)
+
+    gs = _open(store, read_only=True)
+    try:
+        report = run_push(
+            gs,
+            endpoint,
+            credentials=Credentials(scheme, user, secret),
+            changed_only=changed_only,
+            retries=retries,
+            timeout=timeout,
+            progress=progress,
+        )
+    except PushError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        gs.close()
+    for graph, error in report.failed:
+        click.secho(f"failed: {graph}: {error}", fg="red", err=True)
+    click.echo(report.summary(), err=not report.ok)
+    if not report.ok:
+        sys.exit(1)
 
 
 @main.command()

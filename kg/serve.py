@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import socket
@@ -11,7 +12,7 @@ from typing import Any
 import click
 
 from kg.namespaces import DEFAULT_BASE
-from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, Settings
 from kg.store import GraphStore, StoreError, default_store_path
 
 __all__ = ["create_app", "serve_command"]
@@ -67,7 +68,8 @@ Examples:
     type=click.IntRange(min=1),
     default=max(os.cpu_count() or 1, 2),
     show_default="CPU count, at least 2",
-    help="Query worker processes (queries run in parallel, one per worker).",
+    help="Serving processes; each answers HTTP and runs queries on its own threads (with "
+    "--allow-updates: query worker processes behind one front process).",
 )
 @click.option("--canned-only", is_flag=True, help="Answer only the canned queries of queries/.")
 @click.option(
@@ -109,8 +111,8 @@ def serve_command(
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
     try:
-        app = create_app(
-            store,
+        settings = Settings(
+            store=store,
             timeout=timeout,
             max_rows=max_rows,
             workers=workers,
@@ -122,13 +124,26 @@ def serve_command(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    import uvicorn  # only when serving, like create_app
-
     sock = _bind(host, port)
     url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/"
     click.echo(f"Serving {store} at {url} (SPARQL endpoint {url}sparql); Ctrl+C stops.")
     if allow_updates:
         click.echo("Updates are enabled: writes need 'Authorization: Bearer <token>'.")
+        _serve_one_process(settings, sock)
+        return
+    # Imported here, like create_app, so that the other kg commands start faster.
+    from kg.serving.supervisor import Supervisor
+
+    if Supervisor(settings, sock, processes=workers).run() != 0:
+        raise click.ClickException("the server processes could not start (see above)")
+
+
+def _serve_one_process(settings: Settings, sock: socket.socket) -> None:
+    """One process with a pool of query workers: the layout a writable store needs."""
+    import uvicorn
+
+    options = {k: v for k, v in dataclasses.asdict(settings).items() if k != "store"}
+    app = create_app(settings.store, **options)
     # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C waiting.
     config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
     uvicorn.Server(config).run(sockets=[sock])

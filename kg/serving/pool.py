@@ -8,7 +8,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kg.serving.worker import FRAME
 
@@ -30,6 +30,30 @@ class Reply:
     @property
     def content_type(self) -> str:
         return self.header.get("content_type", "text/plain; charset=utf-8")
+
+
+class Runner(Protocol):
+    """What runs requests for the app: a `WorkerPool`, or `kg.serving.local.LocalRunner`."""
+
+    size: int
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def call(
+        self, header: dict[str, Any], body: bytes = b"", timeout: float | None = None
+    ) -> Reply: ...
+
+
+def overrun_reply(limit: float) -> Reply:
+    """The 503 for a request stopped at the time limit."""
+    return Reply(
+        503,
+        {"timeout": True},
+        f"the query ran longer than {limit:g} s, the server's limit (--timeout), and was "
+        "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
+    )
 
 
 class _Process:
@@ -140,12 +164,7 @@ class WorkerPool:
                 reply, data = await worker.call(header, body)
         except TimeoutError:
             self._replace(worker)
-            return Reply(
-                503,
-                {"timeout": True},
-                f"the query ran longer than {limit:g} s, the server's limit (--timeout), and was "
-                "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
-            )
+            return overrun_reply(limit)
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
             self._replace(worker)
             return Reply(

@@ -301,7 +301,7 @@ def _graph(name: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name is None else ox.NamedNode(name)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this worker when the server dies, even in the middle of a query."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -311,7 +311,7 @@ def _die_with_parent() -> None:
 
 
 def main(argv: list[str]) -> int:
-    _die_with_parent()
+    die_with_parent()
     # Frames go to the real stdout; anything else a library prints lands on stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
