@@ -113,6 +113,8 @@ class DaskExtract:
                 except TimeoutError:
                     self._wait_for_workers()
                     continue
+                except _lost_errors() as exc:
+                    raise self._lost(exc) from exc
                 for future in done:
                     batch = pending.pop(future)
                     yield batch, self._result(future, batch)
@@ -157,9 +159,12 @@ class DaskExtract:
         try:
             return self._client.nthreads()
         except _lost_errors() as exc:
-            raise ClusterError(
-                f"lost the Dask scheduler at {self.address} ({type(exc).__name__})" + self._so_far()
-            ) from exc
+            raise self._lost(exc) from exc
+
+    def _lost(self, exc: BaseException) -> ClusterError:
+        return ClusterError(
+            f"lost the Dask scheduler at {self.address} ({type(exc).__name__})" + self._so_far()
+        )
 
     def _wait_for_workers(self) -> None:
         deadline = time.monotonic() + self.worker_timeout
@@ -178,7 +183,7 @@ class DaskExtract:
             versions = {"the scheduler": self._client.run_on_scheduler(_kg_version)}
             versions |= self._client.run(_kg_version)
         except _lost_errors() as exc:
-            raise ClusterError(f"lost the Dask scheduler at {self.address} ({exc})") from exc
+            raise self._lost(exc) from exc
         except Exception as exc:  # kg is not installed there, most likely
             raise ClusterError(
                 f"the Dask cluster at {self.address} cannot run kg ({exc}); install "
@@ -206,9 +211,7 @@ class DaskExtract:
             # Dask reran the batch on other workers, and it killed each one
             error = f"the Dask workers reading it died ({exc}); see the workers' logs"
         except _lost_errors() as exc:
-            raise ClusterError(
-                f"lost the Dask scheduler at {self.address} ({type(exc).__name__})" + self._so_far()
-            ) from exc
+            raise self._lost(exc) from exc
         except Exception as exc:
             error = f"{type(exc).__name__} on a Dask worker: {exc}"
         return [Extracted(None, error=error) for _ in batch]

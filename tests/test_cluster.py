@@ -164,24 +164,31 @@ def test_a_worker_dying_mid_build_costs_nothing(
     assert_same_graphs(store, reference)
 
 
-def test_losing_every_worker_stops_the_build_and_keeps_what_was_stored(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("victim", "says"),
+    [("worker", "has had no workers for 5 s"), ("scheduler", "lost the Dask scheduler at")],
+)
+def test_losing_the_cluster_stops_the_build_and_keeps_what_was_stored(
+    victim: str, says: str, tmp_path: Path
+) -> None:
     written = [ROOT / "eval" / "written" / "articles"]  # 14 short ones
     lonely = start_cluster(tmp_path / "dask", workers=1)
+    doomed = lonely.workers[0] if victim == "worker" else lonely.scheduler
     store = tmp_path / "store"
     try:
 
-        def kill_the_worker(result: ArticleResult) -> None:
-            if lonely.workers[0].poll() is None:
-                lonely.workers[0].kill()
+        def kill(result: ArticleResult) -> None:
+            if doomed.poll() is None:  # as the first batch comes back
+                doomed.kill()
 
         with GraphStore(store) as gs:
             extract = DaskExtract(lonely.address, batch_size=4, worker_timeout=5)
             with extract, pytest.raises(ClusterError) as lost:
-                build(written, gs, extract=extract, progress=kill_the_worker)
+                build(written, gs, extract=extract, progress=kill)
     finally:
         lonely.stop()
     message = str(lost.value)
-    assert "has had no workers for 5 s" in message and "dask worker" in message
+    assert says in message, message
     assert "stopped after 4 of 14 articles" in message
     with GraphStore(store) as gs:
         assert len(list(gs.articles())) == 4
