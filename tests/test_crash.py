@@ -78,7 +78,7 @@ def kill_after_writes(
         now = log_sizes(store)
         if sum(max(0, size - seen.get(name, 0)) for name, size in now.items()) > 10_000:
             seen, count = now, count + 1
-        time.sleep(0.01)
+        time.sleep(0.001)
     time.sleep(then)
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
@@ -127,7 +127,8 @@ def test_sigkill_at_random_points_never_leaves_a_broken_store(
         else:
             remaining = ARTICLES if force else ARTICLES - len(before)
             writes = rng.randint(1, max(1, remaining - 2))
-            kill_after_writes(process, store, writes, then=rng.uniform(0, 0.3))
+            # the graphs of a batch are written back to back, a few ms each: kill among them
+            kill_after_writes(process, store, writes, then=rng.uniform(0, 0.005))
         killed += process.returncode == -signal.SIGKILL
 
         after = graphs(store)
