@@ -92,3 +92,16 @@ def test_cli_reports_a_bad_page_size(paged: Path, tmp_path: Path) -> None:
     assert result.exit_code != 0
     assert "limit must be a whole number from 0 to 1,000, not 'many'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_cli_prints_a_canned_query_with_its_parameters_written_in() -> None:
+    result = CliRunner().invoke(
+        main, ["query", "who-met-whom", "--sparql", "-p", "entity=Sergey Lavrov", "-p", "limit=5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert '("Sergey Lavrov" AS ?entity)' in result.output and "LIMIT 5\n" in result.output
+    code = "\n".join(
+        line for line in result.output.splitlines() if not line.lstrip().startswith("#")
+    )
+    assert "$entity" not in code and "$limit" not in code
+    ox.Store().query(result.output)  # parses
