@@ -11,7 +11,12 @@ from typing import Any
 import click
 
 from kg.namespaces import DEFAULT_BASE
-from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT
+from kg.serving.settings import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MAX_URL_BYTES,
+    DEFAULT_TIMEOUT,
+)
 from kg.store import GraphStore, StoreError, default_store_path
 
 __all__ = ["create_app", "serve_command"]
@@ -21,7 +26,8 @@ def create_app(store: Path | str, **options: Any) -> Any:
     """The server as an ASGI app (a Starlette app); see `kg.serving.app.create_app`.
 
     Options are the fields of `kg.serving.settings.Settings`: timeout, max_rows, workers,
-    canned_only, allow_updates, token, allow_service, base_iri, queries_dir.
+    canned_only, allow_updates, token, allow_service, base_iri, queries_dir, max_url_bytes,
+    max_body_bytes.
     """
     # Imported here so that the other kg commands start without loading the web stack.
     from kg.serving.app import create_app as build
@@ -83,6 +89,20 @@ Examples:
 )
 @click.option("--allow-service", is_flag=True, help="Let SERVICE and LOAD fetch from the network.")
 @click.option(
+    "--max-url-bytes",
+    type=click.IntRange(min=256),
+    default=DEFAULT_MAX_URL_BYTES,
+    show_default=True,
+    help="Longest request URL (path and query string); longer ones are refused with 414.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BODY_BYTES,
+    show_default=True,
+    help="Largest request body (query, update or upload); larger ones are refused with 413.",
+)
+@click.option(
     "--base-iri",
     default=DEFAULT_BASE,
     show_default=True,
@@ -100,6 +120,8 @@ def serve_command(
     token: str | None,
     allow_service: bool,
     base_iri: str,
+    max_url_bytes: int,
+    max_body_bytes: int,
 ) -> None:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql and a web interface at /."""
     if not allow_updates:
@@ -119,6 +141,8 @@ def serve_command(
             token=token,
             allow_service=allow_service,
             base_iri=base_iri,
+            max_url_bytes=max_url_bytes,
+            max_body_bytes=max_body_bytes,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -130,7 +154,15 @@ def serve_command(
     if allow_updates:
         click.echo("Updates are enabled: writes need 'Authorization: Bearer <token>'.")
     # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C waiting.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        # Room for the longest URL allowed plus headers, so an over-long URL gets the app's
+        # clear 414 rather than h11's bare 400.
+        h11_max_incomplete_event_size=max_url_bytes + 32 * 1024,
+    )
     uvicorn.Server(config).run(sockets=[sock])
 
 

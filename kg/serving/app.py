@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 
 from kg.queries import load_canned
 from kg.serving import protocol, web
+from kg.serving.limits import RequestLimits
 from kg.serving.pool import WorkerPool
 from kg.serving.settings import Settings
 
@@ -41,6 +42,7 @@ def create_app(store: Path | str, **options: Any) -> Starlette:
             size=settings.workers,
             writable=settings.allow_updates,
             timeout=settings.timeout,
+            network=settings.allow_service,
         )
         await app.state.pool.start()
         try:
@@ -72,6 +74,11 @@ def create_app(store: Path | str, **options: Any) -> Starlette:
             allow_headers=["Accept", "Content-Type", "Authorization"],
             allow_credentials=False,
             max_age=600,
+        ),
+        Middleware(
+            RequestLimits,
+            max_url_bytes=settings.max_url_bytes,
+            max_body_bytes=settings.max_body_bytes,
         ),
         Middleware(GZipMiddleware, minimum_size=1024, compresslevel=5),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,14 @@ from typing import Any
 from kg.serving.worker import FRAME
 
 _START_TIMEOUT = 60.0
+# A worker that dies of one of these while running a request crashed on that request: in
+# practice a stack overflow in Oxigraph on a query nested too deeply (or with thousands of
+# chained operators). The next run of the same query would crash the same way.
+_CRASH_SIGNALS = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL}
+_CRASHED = (
+    "the query engine crashed on this query, which is nested too deeply or has too many "
+    "chained operators for it; split or simplify the query"
+)
 
 
 class PoolError(Exception):
@@ -39,10 +48,12 @@ class _Process:
         self.proc = proc
 
     @classmethod
-    async def start(cls, store: Path, writable: bool) -> _Process:
+    async def start(cls, store: Path, writable: bool, network: bool = False) -> _Process:
         args = [sys.executable, "-m", "kg.serving.worker", str(store)]
+        args += ["--writable"] if writable else []
+        args += [] if network else ["--no-network"]
         proc = await asyncio.create_subprocess_exec(
-            *args + (["--writable"] if writable else []),
+            *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -76,6 +87,16 @@ class _Process:
             self.proc.kill()
 
 
+async def _crashed(worker: _Process) -> bool:
+    """Whether a worker whose pipe broke died of a crash (rather than being killed or ending)."""
+    try:
+        async with asyncio.timeout(1.0):
+            code = await worker.proc.wait()
+    except TimeoutError:
+        return False
+    return code in _CRASH_SIGNALS
+
+
 class WorkerPool:
     """Runs requests on `size` worker processes; a request over `timeout` seconds kills its worker.
 
@@ -84,9 +105,12 @@ class WorkerPool:
     A writable pool has one worker: only one process may open the store for writing.
     """
 
-    def __init__(self, store: Path, *, size: int, writable: bool, timeout: float) -> None:
+    def __init__(
+        self, store: Path, *, size: int, writable: bool, timeout: float, network: bool = False
+    ) -> None:
         self.store = store
         self.writable = writable
+        self.network = network  # False: the workers cannot open internet sockets
         self.size = 1 if writable else max(size, 1)
         self.timeout = timeout
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
@@ -101,7 +125,7 @@ class WorkerPool:
 
     async def start(self) -> None:
         workers = await asyncio.gather(
-            *(_Process.start(self.store, self.writable) for _ in range(self.size)),
+            *(_Process.start(self.store, self.writable, self.network) for _ in range(self.size)),
             return_exceptions=True,
         )
         failures = [w for w in workers if isinstance(w, BaseException)]
@@ -147,7 +171,10 @@ class WorkerPool:
                 "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
             )
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
+            crashed = await _crashed(worker)
             self._replace(worker)
+            if crashed:
+                return Reply(422, body=_CRASHED.encode())
             return Reply(
                 500, body=f"the query worker died while running the query ({exc!r})".encode()
             )
@@ -170,7 +197,7 @@ class WorkerPool:
         await old.proc.wait()  # a writable store stays locked until the old process is gone
         while True:
             try:
-                fresh = await _Process.start(self.store, self.writable)
+                fresh = await _Process.start(self.store, self.writable, self.network)
             except PoolError:
                 await asyncio.sleep(1.0)
                 continue

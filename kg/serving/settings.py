@@ -11,6 +11,9 @@ from kg.queries import QUERIES_DIR
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 100_000
+# Longer queries go by POST; a POST body holds a query, an update or a Graph Store upload.
+DEFAULT_MAX_URL_BYTES = 64 * 1024
+DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class Settings:
     base_iri: str = DEFAULT_BASE
     workers: int = field(default_factory=lambda: max(os.cpu_count() or 1, 2))
     queries_dir: Path = QUERIES_DIR
+    max_url_bytes: int = DEFAULT_MAX_URL_BYTES
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def __post_init__(self) -> None:
         if self.allow_updates and not self.token:
@@ -34,5 +39,7 @@ class Settings:
                 "updates need a token: pass --token SECRET or set KG_TOKEN "
                 "(clients then send 'Authorization: Bearer SECRET')"
             )
-        if self.timeout <= 0 or self.max_rows <= 0:
-            raise ValueError("--timeout and --max-rows must be positive")
+        if min(self.timeout, self.max_rows, self.max_url_bytes, self.max_body_bytes) <= 0:
+            raise ValueError(
+                "--timeout, --max-rows, --max-url-bytes and --max-body-bytes must be positive"
+            )

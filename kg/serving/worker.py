@@ -16,13 +16,14 @@ import os
 import signal
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
 
 import pyoxigraph as ox
 
-from kg.serving import negotiation
+from kg.serving import negotiation, sandbox
 
 FRAME = struct.Struct(">II")
 _PR_SET_PDEATHSIG = 1
@@ -30,6 +31,7 @@ _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # How often a read-only worker looks for a rebuilt store on disk.
 _FRESHNESS_INTERVAL = 1.0
+_STACK_BYTES = 256 * 1024 * 1024
 
 Reply = tuple[dict[str, Any], bytes]
 
@@ -312,6 +314,23 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str]) -> int:
     _die_with_parent()
+    if "--no-network" in argv[1:]:
+        # Before any other thread starts, so that every thread inherits the filter.
+        problem = sandbox.deny_network()
+        if problem:
+            print(f"kg worker: network not sandboxed ({problem})", file=sys.stderr)
+    # Oxigraph's parser and evaluator recurse once per nesting level (and per chained operator
+    # or BIND), and on the usual 8 MiB stack a query of a few thousand BINDs already overflows
+    # it; the requests are served on a thread with a larger one (pages are committed as used).
+    threading.stack_size(_STACK_BYTES)
+    status = [1]
+    thread = threading.Thread(target=lambda: status.__setitem__(0, _serve(argv)), name="serve")
+    thread.start()
+    thread.join()
+    return status[0]
+
+
+def _serve(argv: list[str]) -> int:
     # Frames go to the real stdout; anything else a library prints lands on stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
