@@ -148,6 +148,10 @@ class Worker:
                 f"the result has more than {cap} rows, the server's limit (--max-rows); "
                 f"add LIMIT {cap} (and OFFSET to page) to the query",
             )
+        except PermissionError:
+            # Only a sandboxed worker (kg.serving.sandbox) refuses a socket: SERVICE got past
+            # the server's lexical check and was stopped here.
+            return error(403, "SERVICE is disabled: this server does not fetch from other servers")
         except (OSError, ValueError, TypeError) as exc:
             return error(500, f"the query failed while running: {exc}")
 
@@ -193,6 +197,8 @@ class Worker:
             self.store.update(req["update"], base_iri=req.get("base_iri"))
         except SyntaxError as exc:
             return {"status": 400, "syntax": str(exc)}, b""
+        except PermissionError:  # a sandboxed worker refused LOAD's or SERVICE's socket
+            return error(403, "LOAD and SERVICE are disabled: this server fetches from nowhere")
         except (OSError, ValueError) as exc:
             return error(500, f"the update failed: {exc}")
         return {"status": 204}, b""
