@@ -15,7 +15,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,7 +214,8 @@ async def _client(
         try:
             response = await client.get(path, params=params)
         except httpx.HTTPError as exc:
-            tally.errors.append(f"{kind}: {exc!r}")
+            elapsed = time.monotonic() - started
+            tally.errors.append(f"{kind}: {exc!r} after {elapsed:.2f} s")
             continue
         elapsed = time.monotonic() - started
         if response.status_code != 200 or not response.content:
@@ -227,7 +227,12 @@ async def _client(
 async def _load(url: str) -> tuple[_Tally, float]:
     mix = _requests()
     tally = _Tally()
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    # Idle connections are dropped after 2 s, before the server's 5 s keep-alive timeout: a
+    # request sent on a connection the server is closing at that moment would fail in transit
+    # (the usual keep-alive race, on the client's side of it).
+    limits = httpx.Limits(
+        max_connections=CLIENTS, max_keepalive_connections=CLIENTS, keepalive_expiry=2.0
+    )
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as client:
         started = time.monotonic()
         await asyncio.gather(
@@ -261,6 +266,6 @@ def test_fifty_clients_for_thirty_seconds_without_an_error(
         )
     with capsys.disabled():
         print("\n" + "\n".join(lines))
-    assert tally.errors == [], Counter(e.split(":")[0] for e in tally.errors)
+    assert tally.errors == [], tally.errors[:10]
     assert set(tally.latencies) == {kind for kind, _, _ in _requests()}  # each was answered
     assert len(everything) >= CLIENTS

@@ -28,8 +28,8 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        refusal = self._check_head(scope)
-        if refusal is None and _has_body(scope):
+        refusal, has_body = self._check_head(scope)
+        if refusal is None and has_body:
             body, refusal = await self._read_body(receive)
             if refusal is None:
                 receive = _replay(body, receive)
@@ -45,25 +45,34 @@ class RequestLimits:
 
         await self.app(scope, receive, send_nosniff)
 
-    def _check_head(self, scope: Scope) -> tuple[int, str] | None:
+    def _check_head(self, scope: Scope) -> tuple[tuple[int, str] | None, bool]:
+        """(a refusal or None, whether a body follows), from the request line and headers."""
         length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
         if length > self.max_url:
-            return 414, (
+            return (
+                414,
                 f"the request URL is {length} bytes long, more than this server's limit of "
                 f"{self.max_url} (--max-url-bytes); send a long query by POST instead "
-                "(Content-Type: application/sparql-query)"
-            )
-        headers = dict(scope["headers"])
-        encoding = headers.get(b"content-encoding", b"").strip().lower()
-        if encoding not in _IDENTITY:
-            return 415, (
+                "(Content-Type: application/sparql-query)",
+            ), False
+        has_body, encoding = False, b""
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                declared = value.strip()
+                if declared.isdigit() and int(declared) > self.max_body:
+                    return (413, self._too_large()), True
+                has_body = has_body or declared != b"0"
+            elif name == b"transfer-encoding":
+                has_body = True
+            elif name == b"content-encoding":
+                encoding = value.strip()
+        if has_body and encoding.lower() not in _IDENTITY:
+            return (
+                415,
                 f"the request body is compressed (Content-Encoding: {encoding.decode('latin-1')}); "
-                "this server reads only uncompressed bodies"
-            )
-        declared = headers.get(b"content-length", b"").strip()
-        if declared.isdigit() and int(declared) > self.max_body:
-            return 413, self._too_large()
-        return None
+                "this server reads only uncompressed bodies",
+            ), True
+        return None, has_body
 
     async def _read_body(self, receive: Receive) -> tuple[bytes, tuple[int, str] | None]:
         """The whole body, read here so that a chunked one without a length is limited too."""
@@ -89,13 +98,6 @@ class RequestLimits:
 
 
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
-
-
-def _has_body(scope: Scope) -> bool:
-    for name, value in scope["headers"]:
-        if name == b"transfer-encoding" or (name == b"content-length" and value.strip() != b"0"):
-            return True
-    return False
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
