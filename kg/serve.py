@@ -16,6 +16,7 @@ from kg.serving.settings import (
     DEFAULT_MAX_ROWS,
     DEFAULT_MAX_URL_BYTES,
     DEFAULT_TIMEOUT,
+    MIN_WORKER_MEMORY_MIB,
 )
 from kg.store import GraphStore, StoreError, default_store_path
 
@@ -27,7 +28,7 @@ def create_app(store: Path | str, **options: Any) -> Any:
 
     Options are the fields of `kg.serving.settings.Settings`: timeout, max_rows, workers,
     canned_only, allow_updates, token, allow_service, base_iri, queries_dir, max_url_bytes,
-    max_body_bytes.
+    max_body_bytes, max_memory_mib.
     """
     # Imported here so that the other kg commands start without loading the web stack.
     from kg.serving.app import create_app as build
@@ -103,6 +104,13 @@ Examples:
     help="Largest request body (query, update or upload); larger ones are refused with 413.",
 )
 @click.option(
+    "--max-memory",
+    type=click.IntRange(min=MIN_WORKER_MEMORY_MIB),
+    default=None,
+    show_default="RAM / (workers + 1)",
+    help="MiB of memory each query worker may use; a query needing more is refused with 422.",
+)
+@click.option(
     "--base-iri",
     default=DEFAULT_BASE,
     show_default=True,
@@ -122,6 +130,7 @@ def serve_command(
     base_iri: str,
     max_url_bytes: int,
     max_body_bytes: int,
+    max_memory: int | None,
 ) -> None:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql and a web interface at /."""
     if not allow_updates:
@@ -143,6 +152,7 @@ def serve_command(
             base_iri=base_iri,
             max_url_bytes=max_url_bytes,
             max_body_bytes=max_body_bytes,
+            max_memory_mib=max_memory,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -43,6 +43,7 @@ def create_app(store: Path | str, **options: Any) -> Starlette:
             writable=settings.allow_updates,
             timeout=settings.timeout,
             network=settings.allow_service,
+            memory=settings.worker_memory_bytes,
         )
         await app.state.pool.start()
         try:

@@ -22,6 +22,10 @@ _CRASHED = (
     "the query engine crashed on this query, which is nested too deeply or has too many "
     "chained operators for it; split or simplify the query"
 )
+_OUT_OF_MEMORY = (
+    "the query needed more memory than a query worker may use ({limit} MiB, the server's "
+    "--max-memory); narrow it down (add LIMIT, more specific patterns, less ORDER BY)"
+)
 
 
 class PoolError(Exception):
@@ -48,10 +52,9 @@ class _Process:
         self.proc = proc
 
     @classmethod
-    async def start(cls, store: Path, writable: bool, network: bool = False) -> _Process:
-        args = [sys.executable, "-m", "kg.serving.worker", str(store)]
+    async def start(cls, store: Path, writable: bool, options: list[str]) -> _Process:
+        args = [sys.executable, "-m", "kg.serving.worker", str(store), *options]
         args += ["--writable"] if writable else []
-        args += [] if network else ["--no-network"]
         proc = await asyncio.create_subprocess_exec(
             *args,
             stdin=asyncio.subprocess.PIPE,
@@ -87,14 +90,13 @@ class _Process:
             self.proc.kill()
 
 
-async def _crashed(worker: _Process) -> bool:
-    """Whether a worker whose pipe broke died of a crash (rather than being killed or ending)."""
+async def _exit_code(worker: _Process) -> int | None:
+    """How a worker whose pipe broke ended (-N: killed by signal N), if it did within a second."""
     try:
         async with asyncio.timeout(1.0):
-            code = await worker.proc.wait()
+            return await worker.proc.wait()
     except TimeoutError:
-        return False
-    return code in _CRASH_SIGNALS
+        return None
 
 
 class WorkerPool:
@@ -106,11 +108,21 @@ class WorkerPool:
     """
 
     def __init__(
-        self, store: Path, *, size: int, writable: bool, timeout: float, network: bool = False
+        self,
+        store: Path,
+        *,
+        size: int,
+        writable: bool,
+        timeout: float,
+        network: bool = False,
+        memory: int | None = None,
     ) -> None:
         self.store = store
         self.writable = writable
-        self.network = network  # False: the workers cannot open internet sockets
+        self.memory = memory
+        # Without network the workers cannot open internet sockets; memory caps each one's heap.
+        self.options = [] if network else ["--no-network"]
+        self.options += [] if memory is None else ["--max-memory", str(memory)]
         self.size = 1 if writable else max(size, 1)
         self.timeout = timeout
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
@@ -125,7 +137,7 @@ class WorkerPool:
 
     async def start(self) -> None:
         workers = await asyncio.gather(
-            *(_Process.start(self.store, self.writable, self.network) for _ in range(self.size)),
+            *(_Process.start(self.store, self.writable, self.options) for _ in range(self.size)),
             return_exceptions=True,
         )
         failures = [w for w in workers if isinstance(w, BaseException)]
@@ -171,9 +183,13 @@ class WorkerPool:
                 "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
             )
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
-            crashed = await _crashed(worker)
+            code = await _exit_code(worker)
             self._replace(worker)
-            if crashed:
+            if code == -signal.SIGABRT and self.memory is not None:
+                # Rust aborts when an allocation fails, and the worker's heap is capped.
+                limit = self.memory // 2**20
+                return Reply(422, body=_OUT_OF_MEMORY.format(limit=limit).encode())
+            if code in _CRASH_SIGNALS:
                 return Reply(422, body=_CRASHED.encode())
             return Reply(
                 500, body=f"the query worker died while running the query ({exc!r})".encode()
@@ -197,7 +213,7 @@ class WorkerPool:
         await old.proc.wait()  # a writable store stays locked until the old process is gone
         while True:
             try:
-                fresh = await _Process.start(self.store, self.writable, self.network)
+                fresh = await _Process.start(self.store, self.writable, self.options)
             except PoolError:
                 await asyncio.sleep(1.0)
                 continue

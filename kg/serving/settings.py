@@ -14,6 +14,16 @@ DEFAULT_MAX_ROWS = 100_000
 # Longer queries go by POST; a POST body holds a query, an update or a Graph Store upload.
 DEFAULT_MAX_URL_BYTES = 64 * 1024
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+MIN_WORKER_MEMORY_MIB = 512
+
+
+def default_worker_memory(workers: int) -> int:
+    """MiB: RAM / (workers + 1), so all workers at their limit still leave the server a share."""
+    try:
+        ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        ram = 8 * 2**30  # a system that does not say: a modest machine's worth
+    return max(ram // (workers + 1) // 2**20, MIN_WORKER_MEMORY_MIB)
 
 
 @dataclass(frozen=True)
@@ -32,6 +42,8 @@ class Settings:
     queries_dir: Path = QUERIES_DIR
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    # MiB of memory each query worker may use; None: an equal share of the machine's RAM.
+    max_memory_mib: int | None = None
 
     def __post_init__(self) -> None:
         if self.allow_updates and not self.token:
@@ -39,7 +51,17 @@ class Settings:
                 "updates need a token: pass --token SECRET or set KG_TOKEN "
                 "(clients then send 'Authorization: Bearer SECRET')"
             )
+        if self.max_memory_mib is not None and self.max_memory_mib < MIN_WORKER_MEMORY_MIB:
+            raise ValueError(
+                f"--max-memory must be at least {MIN_WORKER_MEMORY_MIB} (MiB): a query worker "
+                "needs that much to open the store and run small queries"
+            )
         if min(self.timeout, self.max_rows, self.max_url_bytes, self.max_body_bytes) <= 0:
             raise ValueError(
                 "--timeout, --max-rows, --max-url-bytes and --max-body-bytes must be positive"
             )
+
+    @property
+    def worker_memory_bytes(self) -> int:
+        """The memory cap of each query worker."""
+        return (self.max_memory_mib or default_worker_memory(self.workers)) * 2**20

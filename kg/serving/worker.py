@@ -13,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import resource
 import signal
 import struct
 import sys
@@ -320,6 +321,12 @@ def _die_with_parent() -> None:
 
 def main(argv: list[str]) -> int:
     _die_with_parent()
+    if "--max-memory" in argv:
+        # The heap (and other private writable memory) of this worker: past it, an allocation
+        # fails and the process aborts, which the server reports as the query's problem, rather
+        # than one query growing until the kernel's OOM killer picks a victim.
+        limit = int(argv[argv.index("--max-memory") + 1])
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     if "--no-network" in argv[1:]:
         # Before any other thread starts, so that every thread inherits the filter.
         problem = sandbox.deny_network()
@@ -351,6 +358,8 @@ def _serve(argv: list[str]) -> int:
         header, body = frame
         try:
             reply, data = worker.handle(header, body)
+        except MemoryError:
+            reply, data = error(422, "the query needed more memory than a query worker may use")
         except Exception as exc:
             reply, data = error(500, f"internal error in the query worker: {exc!r}")
         write_frame(out, reply, data)
