@@ -16,6 +16,8 @@ from kg.dates import parse_iso
 TEXT_SUFFIXES = {".txt", ".text", ".md", ""}
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+# an absolute IRI: a scheme, a colon and no character an IRI may not hold (RFC 3987)
+_ABSOLUTE_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+')
 HEADER_KEYS = ("date", "source", "url", "license", "title")
 
 # "date 2017-11-14" may share its line with the start of the text (the sample article's form).
@@ -23,11 +25,12 @@ _HEADER = re.compile(r"^\s*(date|source|url|license|title)\s*:?\s+(.*?)\s*$", re
 _INLINE_DATE = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\b\s*")
 
 # Datelines: "GENEVA, November 14. /TASS/.", "UNITED NATIONS (Sputnik) —", "DAMASCUS (Reuters) -".
+# "GENEVA, November 14. /TASS/.", "VIENNA, June 20 (Reuters) -", "DOHA (AFP) --"
 _DATELINE = re.compile(
-    r"""^(?P<place>[A-Z][A-Z .'\-]{1,40}?)
-        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?\s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?)?
-          |\s*\((?P<agency2>[A-Za-z\- ]{2,30})\))
-        \s*[-—–]?\s+""",
+    r"""^(?P<place>[A-Z][A-Z.'\-]+(?:[ ][A-Z][A-Z.'\-]+){0,4})
+        (?:,\s*(?P<when>[A-Z][a-z]+\.?\s+\d{1,2})\.?)?
+        \s*(?:/(?P<agency1>[A-Za-z\- ]{2,30})/\.?|\((?P<agency2>[A-Za-z\- ]{2,30})\))?
+        \s*[-—–_]{0,2}\s+""",
     re.VERBOSE,
 )
 
@@ -218,7 +221,7 @@ def _make_article(
         source_file=where,
         title=meta.get("title"),
         source=meta.get("source"),
-        url=meta.get("url"),
+        url=_web_address(meta.get("url")),
         license=meta.get("license"),
         dateline_place=place,
         dateline_agency=agency,
@@ -226,10 +229,16 @@ def _make_article(
     )
 
 
+def _web_address(url: str | None) -> str | None:
+    """The article's address if it is one ("none", "n/a" or a bare path say there is none)."""
+    url = (url or "").strip()
+    return url if _ABSOLUTE_IRI.fullmatch(url) else None
+
+
 def _split_dateline(text: str) -> tuple[str | None, str | None, str]:
     """Take the dateline off the text: it names a place and a source, not part of a sentence."""
     match = _DATELINE.match(text)
-    if not match:
+    if not match or not (match["when"] or match["agency1"] or match["agency2"]):
         return None, None, text
     place = match.group("place").strip().title()
     agency = match.group("agency1") or match.group("agency2")

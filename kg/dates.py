@@ -52,6 +52,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -190,7 +191,48 @@ def find_dates(text: str, anchor: date, tense: Tense = None) -> list[DateMention
                     if longest is None or mention.end - mention.start > longest.end - longest.start:
                         longest = mention
                     break
-    return _longest(found)
+    return _year_named_after(_longest(found), text)
+
+
+def _year_named_after(mentions: list[DateMention], text: str) -> list[DateMention]:
+    """ "June last year", "5 March of next year": the year that follows places the date."""
+    out: list[DateMention] = []
+    for mention in mentions:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and mention.value.precision == "year"
+            and _RELATIVE_YEAR.fullmatch(mention.text)
+            and _YEAR_JOIN.fullmatch(text[previous.end : mention.start])
+            and not re.search(r"[0-9]{4}", previous.text)
+            and previous.value.precision != "year"
+            and previous.value.earliest.year == previous.value.latest.year
+        ):
+            year = mention.value.earliest.year
+            try:
+                value = _in_year(previous.value, year)
+                until = _in_year(previous.until, year) if previous.until else None
+            except ValueError:  # 29 February
+                out.append(mention)
+                continue
+            words = text[previous.start : mention.end]
+            out[-1] = DateMention(previous.start, mention.end, words, value, until)
+            continue
+        out.append(mention)
+    return out
+
+
+def _in_year(value: DateValue, year: int) -> DateValue:
+    shift = year - value.earliest.year
+    return DateValue(
+        value.earliest.replace(year=year),
+        value.latest.replace(year=value.latest.year + shift),
+        value.precision,
+    )
+
+
+_RELATIVE_YEAR = re.compile(r"(?:last|next|this|the previous|the following) year", re.IGNORECASE)
+_YEAR_JOIN = re.compile(r"\s*,?\s*(?:of\s+)?")
 
 
 def parse_iso(text: str) -> date | None:
@@ -422,9 +464,12 @@ def _calendar_date(m: re.Match[str], c: _Context) -> Resolved | None:
     last_words = groups.get("d2") or groups.get("d3")
     last_month = _month_number(groups["m2"]) if groups.get("m2") else first_month
     wraps = last_words is not None and last_month < first_month
+    weekday = WEEKDAYS.get(_norm(groups["wd"])) if groups.get("wd") else None
 
-    def span_in(year: int) -> Span:
+    def span_in(year: int, check_weekday: bool = True) -> Span:
         start = date(year, first_month, first_day)
+        if check_weekday and weekday is not None and start.weekday() != weekday:
+            raise ValueError("the weekday belongs to another year")
         if last_words is None:
             return start, start
         end = date(year + 1 if wraps else year, last_month, _day_number(last_words))
@@ -434,9 +479,13 @@ def _calendar_date(m: re.Match[str], c: _Context) -> Resolved | None:
 
     if m["y"]:
         # The year of a range across New Year ("December 28 - January 3, 2018") is its end's.
-        start, end = span_in(int(m["y"]) - 1 if wraps else int(m["y"]))
+        start, end = span_in(int(m["y"]) - 1 if wraps else int(m["y"]), check_weekday=False)
     else:
-        start, end = _infer_year(span_in, c.anchor, _placement(m["prep"], c.tense))
+        placement = _placement(m["prep"], c.tense)
+        try:  # "Wednesday, 23 June" is in the year in which 23 June is a Wednesday
+            start, end = _infer_year(span_in, c.anchor, placement)
+        except ValueError:  # no nearby year has it on that weekday: the tense decides
+            start, end = _infer_year(partial(span_in, check_weekday=False), c.anchor, placement)
     return _day(start), (_day(end) if last_words else None)
 
 

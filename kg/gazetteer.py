@@ -1,9 +1,13 @@
-"""Curated resources, read from kg/data: states, organisations, titles, triggers, processes."""
+"""Curated resources, read from kg/data: states, organisations, titles, triggers, processes,
+well-known officials."""
 
 from __future__ import annotations
 
+import calendar
 import json
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +23,16 @@ class OrgEntry:
     part_of: str | None = None
 
 
+@dataclass(frozen=True)
+class Term:
+    """One term of office of a well-known official (kg/data/officials.tsv)."""
+
+    affiliation: str
+    office: str
+    start: date
+    end: date | None  # None: in office when the list was written
+
+
 @dataclass
 class Gazetteer:
     """Name forms → canonical entries, plus the word lists the extractor's rules use."""
@@ -32,6 +46,28 @@ class Gazetteer:
     portfolio_words: set[str] = field(default_factory=set)
     processes: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     triggers: dict = field(default_factory=dict)
+    officials: dict[str, list[Term]] = field(default_factory=dict)  # casefolded name → terms
+
+    def office_body(self, title: str) -> str | None:
+        """The body an office names by itself: an unqualified Secretary-General is the UN's."""
+        office = re.sub(r"secretary[ -]general", "secretary-general", title.lower())
+        return next(
+            (
+                body
+                for pattern, body in self.triggers["office_affiliations"].items()
+                if re.search(pattern, office)
+            ),
+            None,
+        )
+
+    def offices_on(self, names: list[str], when: date) -> list[Term]:
+        """The terms of office that any of these names held on a day."""
+        return [
+            term
+            for name in names
+            for term in self.officials.get(name.casefold(), [])
+            if term.start <= when and (term.end is None or when <= term.end)
+        ]
 
 
 def _lines(name: str) -> list[list[str]]:
@@ -80,4 +116,20 @@ def load() -> Gazetteer:
     gaz.portfolio_words = {r[0] for r in _lines("portfolio_words.txt")}
     gaz.processes = [(r[0], tuple(_split(r[1]))) for r in _lines("processes.tsv")]
     gaz.triggers = json.loads((DATA / "triggers.json").read_text(encoding="utf-8"))
+    for name, others, affiliation, office, start, end in _lines("officials.tsv"):
+        term = Term(affiliation, office, _month(start, first=True), _month(end, first=False))
+        for form in {name, *_split(others)}:
+            gaz.officials.setdefault(form.casefold(), []).append(term)
     return gaz
+
+
+def _month(text: str, *, first: bool) -> date | None:
+    """ "2017-11" or "2017" as its first (or last) day; "" as None."""
+    if not text.strip():
+        return None
+    year, _, month = text.strip().partition("-")
+    y = int(year)
+    if first:
+        return date(y, int(month or 1), 1)
+    m = int(month or 12)
+    return date(y, m, calendar.monthrange(y, m)[1])

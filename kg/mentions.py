@@ -6,6 +6,7 @@ kg/data on top. Nothing here decides identity across mentions: that is kg.resolv
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -21,7 +22,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from kg.articles import Article
-from kg.dates import DateMention, DateValue, Tense, find_dates
+from kg.dates import MONTHS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
 OrgKind = Literal["state", "body", "demonym", "capital"]
@@ -169,6 +170,17 @@ class PersonMention:
     affiliation_of: str | None = None  # "Ashton's spokesman": take Ashton's affiliation
     subject: bool = False  # the grammatical subject of its clause: a likely antecedent of "he"
     phrase_start: int = -1  # where the title phrase before the name begins, if any
+    phrase_end: int = -1  # where the title phrase after the name ends, if any
+
+
+@dataclass(frozen=True)
+class _Apposition:
+    """A title written after a name: "Name, TITLE," (and whose title it is, for "X's adviser")."""
+
+    title: str
+    affiliation: str | None
+    owner: str | None  # the surname in "Kofi Annan's special adviser"
+    end: int
 
 
 @dataclass
@@ -196,7 +208,7 @@ class PartyRef:
     text: str
     start: int
     end: int
-    kind: Literal["name", "pronoun", "speaker", "description", "counterpart"]
+    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides"]
     demonym_states: tuple[str, ...] = ()
 
 
@@ -217,6 +229,7 @@ class EventMention:
     process: str | None = None
     order: Literal["earlier", "later"] | None = None
     one_day: bool = False  # "was held on 3 March": it began and ended that day
+    began: DateMention | None = None  # "the round, which began on 4 September, ended today"
 
 
 @dataclass
@@ -400,7 +413,10 @@ class Extractor:
             for match_id, start, end in _matcher()(self.doc)
         ]
         out: dict[int, tuple[Span, str, str]] = {}
+        regions = self.trig["region_prefixes"]
         for span in filter_spans(spans):
+            if span.start > 0 and self.doc[span.start - 1].text in regions:
+                continue  # "Northern Ireland" is a region, not the state Ireland
             label = span.label_
             if label == "org":
                 canonical = self.gaz.orgs[span.text].name
@@ -443,16 +459,20 @@ class Extractor:
             and not self._is_title_word(doc[j])
         ):
             of_person, j = doc[j].text, j + 2
+        elif (owner := self._owning_office(j, stop)) is not None:
+            # "the Secretary-General's Special Envoy": the envoy serves the office's body
+            j, affiliation = owner
         title_start = j
         head_end = None
         while j < stop:
             token = doc[j]
             if j in self.org_tokens:
                 break
-            joins = token.text == "-" or (
+            # "Under-Secretary", "Director-General": a hyphen between title words joins them
+            joins = (token.text == "-" and j + 1 < stop and self._is_title_word(doc[j + 1])) or (
                 token.lower_ == "and" and j + 1 < stop and self._is_title_word(doc[j + 1])
             )
-            if self._is_title_word(token) or (joins and head_end is not None):
+            if self._is_title_word(token) or (joins and (head_end is not None or j > title_start)):
                 if token.lower_ in self.gaz.title_heads:
                     head_end = j + 1
                 j += 1
@@ -464,21 +484,42 @@ class Extractor:
         if head_end is None:
             return None
         end = head_end
-        if end < stop and doc[end].lower_ in ("of", "for", "to"):
+        for _ in range(2):  # "Special Envoy of the Secretary-General for Yemen"
+            if not (end < stop and doc[end].lower_ in ("of", "for", "to", "on")):
+                break
+            if doc[end].lower_ == "on" and end + 1 < stop and _is_date_word(doc[end + 1]):
+                break  # "adviser on Cyprus", not "the Minister on Monday"
             pp_end = self._title_object(end + 1, stop, doc[end].lower_)
-            if pp_end is not None:
-                obj = self.gaz_spans.get(end + 1) or self.gaz_spans.get(end + 2)
-                if (
-                    doc[end].lower_ == "of"
-                    and obj
-                    and obj[1] in ("org", "demonym")
-                    and not affiliation
-                ):
-                    affiliation = obj[2]
-                end = pp_end
+            if pp_end is None:
+                break
+            if doc[end].lower_ == "of" and not affiliation:
+                affiliation = self._state_in(end + 1, pp_end)
+            end = pp_end
         if title_start >= end:
             return None
         return title_start, end, affiliation, of_person
+
+    def _owning_office(self, j: int, stop: int) -> tuple[int, str | None] | None:
+        """ "Secretary-General's" at j: where the owned title starts, and the office's body."""
+        k = j
+        while k < stop and (self._is_title_word(self.doc[k]) or self.doc[k].text == "-"):
+            k += 1
+        if k == j or k >= stop or self.doc[k].text not in ("'s", "’s"):
+            return None
+        return k + 1, self.gaz.office_body(self.doc[j:k].text)
+
+    def _state_in(self, start: int, end: int) -> str | None:
+        """The state or body a title's "of" object names: "of Sweden", "of the EU's Council",
+        "of the Atomic Energy Organization of Iran" (the last one named)."""
+        found = None
+        j = start
+        while j < end:
+            if j in self.gaz_spans and self.gaz_spans[j][1] in ("org", "demonym"):
+                found = self.gaz_spans[j][2]
+                j = self.gaz_spans[j][0].end
+            else:
+                j += 1
+        return found
 
     def _demonym_body(self, j: int, stop: int) -> int | None:
         """The end of "Russian Foreign Ministry" when a demonym opens a body's name at j."""
@@ -505,10 +546,20 @@ class Extractor:
         if j < stop and doc[j].lower_ == "the":
             j += 1
         if j in self.gaz_spans and self.gaz_spans[j][1] == "org":
-            return self.gaz_spans[j][0].end
+            # "the African Union High-Level Implementation Panel": a body's name runs on to its
+            # head word; "for Syria Staffan de Mistura" is followed by a person
+            end = k = self.gaz_spans[j][0].end
+            while k < stop and (
+                _capitalised(doc[k])
+                or (doc[k].text == "-" and k + 1 < stop and _capitalised(doc[k + 1]))
+            ):
+                k += 1
+                if doc[k - 1].text in self.trig["org_heads"]:
+                    end = k
+            return end
         start = j
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
-        while k < stop and k - j < 5 and doc[k].is_title and k not in self.gaz_spans:
+        while k < stop and k - j < 5 and _capitalised(doc[k]) and k not in self.gaz_spans:
             k += 1
         if k < stop and doc[k].lower_ in _DELEGATION_WORDS:
             return k + 1  # "head of the Russian delegation", "head of the Government delegation"
@@ -526,6 +577,15 @@ class Extractor:
             if doc[j].lower_ not in ("and", "the"):
                 last = j + 1
             j += 1
+        if (
+            last is not None
+            and j < stop
+            and _capitalised(doc[j])
+            and doc[j].ent_type_ != "PERSON"  # "Secretary of State Ann Cole"
+            and doc[start].is_title
+        ):
+            # "for National Reconciliation": a capitalised portfolio word opens a name
+            last, j = None, start
         if last is None:
             # a named object ends at punctuation or another "of": "Director for the Western
             # Balkans,", "Undersecretary for Latin America and the Caribbean, ..."
@@ -534,16 +594,24 @@ class Extractor:
                 k < stop
                 and k - j < 8
                 and (
-                    doc[k].is_title
+                    _capitalised(doc[k])
                     or (
-                        doc[k].lower_ in ("and", "the", "of")
+                        # "Latin America and the Caribbean"
+                        doc[k].lower_ in ("and", "the", "of", "-")
                         and k + 1 < stop
-                        and doc[k + 1].is_title
+                        and (
+                            _capitalised(doc[k + 1])
+                            or (
+                                doc[k + 1].lower_ == "the"
+                                and k + 2 < stop
+                                and _capitalised(doc[k + 2])
+                            )
+                        )
                     )
                 )
             ):
                 k += 1
-            if k > j and (k == stop or doc[k].is_punct or doc[k].lower_ == "of"):
+            if k > j and (k == stop or doc[k].is_punct or doc[k].lower_ in ("of", "for", "on")):
                 return k
         return last
 
@@ -657,13 +725,7 @@ class Extractor:
             if not found or not self._is_real_name(found[2]) or self._is_reporter(ent):
                 continue
             start, end, name = found
-            title = affiliation = None
-            after = self._appositive_title(ent)
-            if after:
-                title, affiliation = after
-            self._add_person(
-                start, end, name, self.sentence_of(ent[0]), title=title, affiliation=affiliation
-            )
+            self._add_apposed(start, end, name, ent)
         self._honorific_names()
         self._appositive_names()
         self._named_counterparts()
@@ -671,6 +733,7 @@ class Extractor:
         self._name_title_lines()
         self._surname_mentions()
         self._delegation_leaders()
+        self._listed_holders()
         for p in self.persons:
             span = doc.char_span(p.start, p.end, alignment_mode="expand")
             p.subject = span is not None and self._is_subject(span)
@@ -701,17 +764,55 @@ class Extractor:
         after = self.text[ent.end_char : ent.end_char + 30].lower()
         return any(after.lstrip(" ,").startswith(cue) for cue in self.trig["reporter_cues"])
 
-    def _appositive_title(self, ent: Span) -> tuple[str, str | None] | None:
+    def _add_apposed(
+        self, start: int, end: int, name: str, span: Span, *, titled_only: bool = False
+    ) -> None:
+        """A person with the title that may follow the name ("Name, TITLE,")."""
+        after = self._appositive_title(span)
+        if after is None and titled_only:
+            return
+        self._add_person(
+            start,
+            end,
+            name,
+            self.sentence_of(span[0]),
+            title=after.title if after else None,
+            affiliation=after.affiliation if after else None,
+            affiliation_of=after.owner if after else None,
+        )
+        for p in self.persons:
+            if p.start == start and after:
+                p.phrase_end = after.end
+
+    def _appositive_title(self, ent: Span) -> _Apposition | None:
         """ "Julie Bishop MP, Minister for Foreign Affairs," → the title after the name."""
         doc, j = self.doc, ent.end
         while j < len(doc) and doc[j].text in self.trig["name_suffixes"]:
             j += 1
-        if j < len(doc) and doc[j].text == ",":
-            sent_end = ent.sent.end
-            parsed = self.parse_title(j + 1, sent_end)
-            if parsed and parsed[0] <= j + 5:  # ", the EU's Managing Director"
-                return doc[parsed[0] : parsed[1]].text, parsed[2]
-        return None
+        if j >= len(doc) or doc[j].text != ",":
+            return None
+        sent_end = ent.sent.end
+        parsed = self.parse_title(j + 1, sent_end)
+        if not parsed or parsed[0] > j + 8:  # ", the Secretary-General's Special Envoy"
+            return None
+        owner = None
+        # ", Secretary-General Kofi Annan's special adviser": the title is the adviser's, and
+        # the adviser represents whom Annan does
+        found = self._name_at(
+            doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text), ent.sent.end_char
+        )
+        if found:
+            after = doc.char_span(found[1], ent.sent.end_char, alignment_mode="expand")
+            if after is not None and after[0].text in ("'s", "’s"):
+                owned = self.parse_title(after.start + 1, sent_end)
+                if owned and owned[0] == after.start + 1:
+                    owner, parsed = found[2].split()[-1], owned
+        return _Apposition(
+            doc[parsed[0] : parsed[1]].text,
+            parsed[2],
+            owner,
+            doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text),
+        )
 
     def _delegation_leaders(self) -> None:
         """ "The US delegation, led by Special Envoy X": X represents the United States."""
@@ -738,6 +839,73 @@ class Extractor:
             if states:
                 p.affiliation = states[0]
 
+    def _listed_holders(self) -> None:
+        """ "the chief negotiators, A of Sudan and B of South Sudan", "the Co-Chairs (A of
+        Russia, B of France)": a plural title names each person of the list that follows."""
+        doc = self.doc
+        for head in doc:
+            singular = head.lower_[:-1]
+            if not (head.lower_.endswith("s") and singular in self.gaz.title_heads):
+                continue
+            start = head.i
+            while start > head.sent.start and (
+                self._is_title_word(doc[start - 1]) or doc[start - 1].text == "-"
+            ):
+                start -= 1
+            # the list follows the title's phrase ("of the two sides") after a comma or bracket
+            end = next(
+                (
+                    t.i
+                    for t in doc[head.i + 1 : min(head.i + 9, head.sent.end)]
+                    if t.text in (",", "(", ":") or t.pos_ in ("VERB", "AUX")
+                ),
+                None,
+            )
+            if end is None or doc[end].text not in (",", "(", ":"):
+                continue
+            if start == 0 or doc[start - 1].lower_ not in ("the", "its", "their", "both"):
+                continue  # "met envoys, Maria Sols reports": not a list of the envoys
+            title = doc[start:end].text.replace(head.text, head.text[:-1], 1)
+            self._add_list(doc[end].idx + 1, head.sent.end_char, title, self.sentence_of(head))
+
+    def _add_list(self, char: int, limit: int, title: str, sentence: int) -> None:
+        """Names separated by commas and "and", each maybe followed by "of/for" its state."""
+        text = self.text
+        listed: list[tuple[int, int, str, str | None, int]] = []
+        while True:
+            found = self._name_at(char, limit)
+            if not found or not self._is_real_name(found[2]):
+                break
+            start, end, name = found
+            affiliation = None
+            qualifier = re.match(r"\s+(?:of|for)\s+(?:the\s+)?", text[end:limit])
+            after = (
+                self.doc.char_span(end + qualifier.end(), limit, alignment_mode="expand")
+                if qualifier
+                else None
+            )
+            if after is not None:
+                # the body's whole name: "for the Greek Cypriots", "for the FARC-EP"
+                named = list(itertools.takewhile(lambda t: _capitalised(t) or t.text == "-", after))
+                end = named[-1].idx + len(named[-1].text) if named else end
+                gaz = self.gaz_spans.get(after.start)
+                if gaz is not None and gaz[0].end_char == end:
+                    affiliation = gaz[2]  # "of Sudan", "of the Russian Federation"
+                elif named:
+                    affiliation = self.text[named[0].idx : end]
+            listed.append((start, found[1], name, affiliation, end))
+            separator = re.match(r"\s*(?:,\s*and|,|and)\s+", text[end:limit])
+            if not separator:
+                break
+            char = end + separator.end()
+        if len(listed) < 2:
+            return  # a list names two or more
+        for start, name_end, name, affiliation, end in listed:
+            self._add_person(start, name_end, name, sentence, title=title, affiliation=affiliation)
+            for p in self.persons:
+                if p.start == start:
+                    p.phrase_end = max(p.phrase_end, end)  # "for the FARC-EP" is not a party
+
     def _honorific_names(self) -> None:
         """ "the Hon Julie Bishop MP, Minister for Foreign Affairs": an honorific marks a name."""
         for m in _HONORIFIC_NAME.finditer(self.text):
@@ -747,16 +915,7 @@ class Extractor:
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
             if span is None:
                 continue
-            titled = self._appositive_title(span)
-            title, affiliation = titled if titled else (None, None)
-            self._add_person(
-                found[0],
-                found[1],
-                found[2],
-                self.sentence_of(span[0]),
-                title=title,
-                affiliation=affiliation,
-            )
+            self._add_apposed(*found, span)
 
     def _named_counterparts(self) -> None:
         """ "his Kosovo counterpart, Arben Gashi": the person holds the subject's office."""
@@ -803,24 +962,15 @@ class Extractor:
                 not self._is_real_name(found[2])
                 or first in _DATE_WORDS
                 or first.lower() in STOP_WORDS
+                # "Qatar's Foreign Minister, Sheikh ...": a title, not a name
+                or any(w.lower() in self.gaz.title_words or "'s" in w for w in found[2].split())
             ):
                 continue
-            if any(
-                e.label_ in ("GPE", "LOC", "ORG")
-                for e in self.doc.char_span(found[0], found[1], alignment_mode="expand").ents
-            ):
-                continue
+            # the tagger takes unfamiliar names for places ("Thabo Mbeki" GPE); a title after
+            # the name says it is a person, and names in the gazetteer were refused above
             span = self.doc.char_span(found[0], found[1], alignment_mode="expand")
-            titled = self._appositive_title(span) if span is not None else None
-            if titled:
-                self._add_person(
-                    found[0],
-                    found[1],
-                    found[2],
-                    self.sentence_of(span[0]),
-                    title=titled[0],
-                    affiliation=titled[1],
-                )
+            if span is not None:
+                self._add_apposed(*found, span, titled_only=True)
 
     def _speakers(self) -> list[tuple[int, str]]:
         """Who says "I": a transcript's speaker labels, or the headline's "Remarks by X"."""
@@ -1235,6 +1385,11 @@ class Extractor:
             lower, lemma = token.lower_, token.lemma_.lower()
             if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
                 event = self._round(token, sent, sentence)
+            elif (previous := self._elided_round(token, sentence)) is not None:
+                # "the first round opened on Aug. 13; the second ran from Sept. 3 to 6"
+                event = self._round(token, sent, sentence)
+                if event is not None:
+                    event = replace(event, process=previous.process)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
             elif (
@@ -1246,6 +1401,9 @@ class Extractor:
                 meeting = self._bilateral(token, sent, sentence)
                 if meeting is not None:
                     self.events.append(meeting)
+                elif event is None and lower in trig["meeting_nouns"]:
+                    # "the Co-Chairs of the Minsk Group held a video conference with ..."
+                    event = self._meeting_from_noun(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -1256,7 +1414,27 @@ class Extractor:
             used.update(t.i for t in token.subtree) if token.pos_ != "VERB" else used.add(token.i)
             self.events.append(event)
 
+    def _elided_round(self, token: Token, sentence: int) -> EventMention | None:
+        """The round that "the second" stands for: one named in this or the sentence before."""
+        if not (
+            ordinal_value(token.text)
+            and token.dep_ in ("nsubj", "nsubjpass")
+            and token.i > 0
+            and self.doc[token.i - 1].lower_ == "the"
+        ):
+            return None
+        return next(
+            (
+                e
+                for e in reversed(self.events)
+                if e.kind == "round" and e.sentence >= sentence - 1 and e.number is not None
+            ),
+            None,
+        )
+
     def _ordinal(self, noun: Token) -> int | None:
+        if ordinal_value(noun.text):  # "the second" standing for "the second round"
+            return ordinal_value(noun.text)
         # "the first senior-level trade talks since July" counts talks; it numbers no round
         if any(c.lower_ == "since" for c in noun.subtree):
             return None
@@ -1319,7 +1497,13 @@ class Extractor:
         return replace(date, value=DateValue(began, began, "day"))
 
     def _date_for(
-        self, anchor: Token, sent: Span, tense: Tense, *, own_clause: bool = False
+        self,
+        anchor: Token,
+        sent: Span,
+        tense: Tense,
+        *,
+        own_clause: bool = False,
+        skip: tuple[int, int] | None = None,
     ) -> DateMention | None:
         """The date closest to the event's words, preferring one inside its clause.
 
@@ -1327,6 +1511,8 @@ class Extractor:
         "After boycotting the start of the talks, they met Sunday", Sunday is not the talks'.
         """
         dates = find_dates(sent.text, self.article.date, tense)
+        if skip is not None:  # another clause's date ("which began on ...")
+            dates = [d for d in dates if not skip[0] <= sent.start_char + d.start < skip[1]]
         if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
         if own_clause:
@@ -1366,7 +1552,10 @@ class Extractor:
                 antecedent = node.head  # the person the relative clause is about
                 return self._parties_in(antecedent.left_edge, antecedent, subject=True)
             if subjects:
-                return self._parties_in(subjects[0].left_edge, subjects[0].right_edge, subject=True)
+                # "The Co-Chairs (A, B and C) held": a split subject spans all its pieces
+                first = min(s.left_edge.i for s in subjects)
+                last = max(s.right_edge.i for s in subjects)
+                return self._parties_in(self.doc[first], self.doc[last], subject=True)
             if node.head.i == node.i:
                 break
             node = node.head
@@ -1400,10 +1589,22 @@ class Extractor:
             head.lower_ in ("counterpart", "counterparts") or self._is_title_word(head)
         )
 
+    def _name_follows(self, char: int) -> bool:
+        """A person's name right after char: ", Peter Kovac", ", Sheikh Hamad Al Kuwari"."""
+        return any(
+            p.start >= char and _NAME_GAP.fullmatch(self.text[char : p.start]) for p in self.persons
+        )
+
+    def _owns(self, person: PersonMention) -> bool:
+        """ "Kofi Annan's special adviser": Annan names whose adviser it is; he takes no part."""
+        after = self.text[person.end : person.end + 40]
+        m = re.match(r"[’']s\s+(\w+)", after)
+        return bool(m and m.group(1).lower() in self.gaz.title_words)
+
     def _named_after(self, token: Token) -> bool:
         """ "his Slovak counterpart, Peter Kovac": the name that follows says who it is."""
         after = token.idx + len(token.text)
-        return any(0 <= p.start - after <= 3 for p in self.persons)
+        return self._name_follows(after)
 
     def _reports(self, person: PersonMention) -> bool:
         """ "..., Foreign Ministry Spokeswoman Maria Zakharova said": the source, not a party."""
@@ -1451,12 +1652,14 @@ class Extractor:
         for p in self.persons:
             if _overlaps(p.start, p.end, covered[: len(covered)]) and not subject:
                 continue
-            if lo <= p.start < hi and (subject or not self._reports(p)):
+            if lo <= p.start < hi and (subject or not self._reports(p)) and not self._owns(p):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
-                covered.append((p.phrase_start if p.phrase_start >= 0 else p.start, p.end))
+                covered.append(
+                    (p.phrase_start if p.phrase_start >= 0 else p.start, max(p.end, p.phrase_end))
+                )
         for d in self.descriptions:
             # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
-            named = any(0 <= p.start - d.end <= 3 for p in self.persons)
+            named = self._name_follows(d.end)
             if (
                 lo <= d.start
                 and d.end <= hi
@@ -1484,6 +1687,14 @@ class Extractor:
                 and token.dep_ != "poss"
             ):
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "pronoun"))
+            elif (
+                token.lower_ in _SIDES
+                and any(c.lower_ in ("both", "two") for c in token.children)
+                # not "the chief negotiators of the two sides", whose names follow
+                and not (token.head.lower_ == "of" and token.head.head.lower_.endswith("s"))
+            ):
+                # "both delegations", "the two sides": the parties of the talks just reported
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "sides"))
             elif token.text in ("I", "me") and token.pos_ == "PRON":
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "speaker"))
             elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
@@ -1522,8 +1733,10 @@ class Extractor:
             return self._meeting(verb, verb, sent, sentence, [], subjects, joint=True)
         if not others:
             return None
-        # "A and B negotiated with C", "met jointly with": one meeting of them all
-        together = any(c.lower_ in ("jointly", "together") for c in verb.children)
+        # "A and B negotiated with C", "met jointly with", "hosted A and B": one meeting of all
+        together = lemma in self.trig["gathering_verbs"] or any(
+            c.lower_ in ("jointly", "together") for c in verb.children
+        )
         return self._meeting(
             verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
@@ -1533,7 +1746,13 @@ class Extractor:
         between = self._objects(noun, ("between",))
         others = self._objects(noun, ("with",))
         if verb is not None and noun.dep_ in ("dobj", "pobj", "attr"):
-            others += self._objects(verb, ("with",))
+            # "with" may hang anywhere up to the verb: "discussed the talks in a call with X"
+            node = noun.head
+            for _ in range(6):
+                others += [r for r in self._objects(node, ("with",)) if r not in others]
+                if node.i == verb.i or node.head.i == node.i:
+                    break
+                node = node.head
         series = noun.lower_ in ("talks", "negotiations")
         if series and self._round_cue(noun) and not others:
             round_ = self._round(noun, sent, sentence)
@@ -1561,7 +1780,10 @@ class Extractor:
         # something in, or travels for: "discussed X in a phone call with Y"
         light = verb is not None and (
             verb.lemma_.lower() in _LIGHT_VERBS
-            or (noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "for", "over"))
+            or (
+                noun.dep_ == "pobj"
+                and noun.head.lower_ in ("in", "during", "for", "over", "after", "following", "at")
+            )
         )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
@@ -1590,8 +1812,12 @@ class Extractor:
         other_refs = [o for o in other_refs if o not in subject_refs]
         tense = self._tense(verb)
         date = self._date_for(trigger, sent, tense)
-        if joint or not subject_refs:
+        if joint:
             groups = [subject_refs + other_refs]
+        elif not subject_refs:
+            # "they were to meet A in Baku and B in Yerevan": whoever "they" are, A and B do
+            # not meet each other
+            groups = []
         else:
             groups = [[*subject_refs, o] for o in other_refs]
         scope = verb if verb is not None else trigger
@@ -1683,14 +1909,26 @@ class Extractor:
             (c for c in noun.children if c.dep_ in ("acl", "relcl") and c.pos_ == "VERB"),
             None,
         )
-        verb = (
-            clause_verb if noun.lower_ == "process" else self._governing_verb(noun) or clause_verb
+        # a clause on the round itself ("which X will host next week") tells its tense better
+        # than the verb the round hangs on ("they discussed the conference, which ...")
+        # unless the round is the subject of that verb ("the round, which began .., ended")
+        own_tense = noun.lower_ == "process" or (
+            self._tense(clause_verb) is not None and noun.dep_ not in ("nsubj", "nsubjpass")
         )
+        verb = clause_verb if own_tense else self._governing_verb(noun) or clause_verb
+        verb = verb or self._stranded_predicate(noun)
         tense = self._tense(verb)
-        date = self._date_for(noun, sent, tense, own_clause=True)
+        began, began_span = self._start_clause(noun, sent, verb)
+        date = self._date_for(noun, sent, tense, own_clause=True, skip=began_span)
         role: Literal["start", "end"] = "start"
-        if verb is not None and verb.lemma_ in ("end", "conclude", "close", "finish", "wrap"):
+        if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"
+            if date is None and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
+                # "signed a deal yesterday, ending the round": the round ends when they signed
+                date = self._date_for(verb.head, sent, tense, own_clause=True, skip=began_span)
+        if date is not None and noun.left_edge.idx <= sent.start_char + date.start < noun.idx:
+            # "the Oct. 17 round": a date that names the round is not placed by the verb's tense
+            date = self._date_for(noun, sent, None, own_clause=True, skip=began_span)
         date = self._day_of_talks(sent, date) if role == "start" else date
         order = self._order_of(noun)
         one_day = (
@@ -1727,7 +1965,47 @@ class Extractor:
             process=self._process(sent.text, noun),
             order=order,
             one_day=one_day,
+            began=began,
         )
+
+    @staticmethod
+    def _stranded_predicate(noun: Token) -> Token | None:
+        """The verb of a round the parser made the root: in "The sixth round of talks on
+        reviving the deal ended on Sunday", "ended" hangs on "deal" with no subject of its own."""
+        if noun.dep_ != "ROOT":
+            return None
+        return next(
+            (
+                t
+                for t in noun.subtree
+                if t.i > noun.i
+                and t.dep_ in ("acl", "relcl")
+                and t.tag_ in ("VBD", "VBZ", "VBP")
+                and not any(c.dep_ in ("nsubj", "nsubjpass") for c in t.children)
+            ),
+            None,
+        )
+
+    def _start_clause(
+        self, noun: Token, sent: Span, verb: Token | None
+    ) -> tuple[DateMention | None, tuple[int, int] | None]:
+        """ "the round of talks, which began on 13 February", "the round, held in Havana from 9
+        to 20 November,": when it began (and ended), and that clause."""
+        lo, hi = noun.left_edge.i, noun.right_edge.i
+        for t in sent:
+            if (
+                t is not verb
+                and lo <= t.head.i <= hi
+                and (
+                    (t.dep_ == "relcl" and t.lemma_.lower() in self.trig["start_verbs"])
+                    or (t.dep_ == "acl" and t.tag_ == "VBN" and t.lemma_.lower() == "hold")
+                )
+            ):
+                a, b = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
+                for d in find_dates(sent.text, self.article.date, self._tense(t) or "past"):
+                    if a <= sent.start_char + d.start < b:
+                        return d, (a, b)
+        return None, None
 
     def _process(self, sentence_text: str, noun: Token) -> str | None:
         """A known negotiation process the sentence names, else the series' own name."""
@@ -1754,6 +2032,21 @@ class Extractor:
             if known.split()[0] in name.split() and known.split()[0][0].isupper():
                 return known
         return name
+
+
+# what may stand between a description and the name it gives: a comma, an honorific
+_NAME_GAP = re.compile(r"[\s,]{0,3}(?:[A-Z][a-z]*\.?\s+)?")
+_SIDES = ("sides", "delegations", "parties", "leaders")
+
+
+def _capitalised(token: Token) -> bool:
+    """ "Caribbean" or "ELN": a word of a name."""
+    return token.is_title or (token.is_upper and token.is_alpha and len(token) > 1)
+
+
+def _is_date_word(token: Token) -> bool:
+    word = token.lower_
+    return word in WEEKDAYS or word in MONTHS or word.isdigit()
 
 
 def _phrase_text(token: Token) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 
 from kg.articles import Article
@@ -107,6 +108,7 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         if m.affiliation and m.affiliation not in person.affiliations:
             person.affiliations.append(m.affiliation)
         person.sentences.add(m.sentence)
+    _inferred_affiliations(mentions, persons)
     for m in mentions.persons:
         if m.affiliation_of:
             owners = by_surname.get(m.affiliation_of.lower(), [])
@@ -115,9 +117,14 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
-    _inferred_affiliations(mentions, persons)
-    # a person is a diplomat when the article gives them an official role
-    return {k: p for k, p in persons.items() if p.titles}
+    # a person is a diplomat when the article gives them an official role, or when they held
+    # a well-known office that day ("Putin and Erdogan spoke by phone")
+    when = mentions.article.date
+    return {
+        k: p
+        for k, p in persons.items()
+        if p.titles or load().offices_on([p.name, *p.aliases], when)
+    }
 
 
 def _inferred_affiliations(
@@ -135,6 +142,10 @@ def _inferred_affiliations(
     # the readout's own office-holder is the one its opening sentences are about
     lead = {m.name for m in mentions.persons if m.subject and m.sentence <= lead_sentences}
     for p in persons.values():
+        if not p.affiliations:
+            p.affiliations.extend(
+                _known_affiliation(p, mentions.article.date) or _office_affiliation(p.titles)
+            )
         for aff in list(p.affiliations):
             parent = next(
                 (e.part_of for e in gaz.orgs.values() if e.name == aff and e.part_of), None
@@ -148,6 +159,16 @@ def _inferred_affiliations(
             and any(t.lower() in offices for t in p.titles)
         ):
             p.affiliations.append(home)
+
+
+def _known_affiliation(person: Person, when: date) -> list[str]:
+    """Whom a well-known official represented that day, when the curated list is sure."""
+    held = {t.affiliation for t in load().offices_on([person.name, *person.aliases], when)}
+    return list(held) if len(held) == 1 else []
+
+
+def _office_affiliation(titles: list[str]) -> list[str]:
+    return next(([b] for t in titles if (b := load().office_body(t))), [])
 
 
 @cache  # one outlet publishes many articles, and the look-up tries every gazetteer form
@@ -294,16 +315,26 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     article = mentions.article
     out: dict[tuple, Event] = {}
     first_dated_lead = True
+    sides: list[PartyKey] = []  # the two sides of the talks reported last
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
-            resolved = [key for ref in group for key in resolver.resolve(ref)]
+            resolved = [
+                key for ref in group if ref.kind != "sides" for key in resolver.resolve(ref)
+            ]
             counterpart_refs = [r for r in group if r.kind == "counterpart"]
             parties = list(dict.fromkeys(resolved))
-            if counterpart_refs and len(parties) > 2:
+            if sides and any(r.kind == "sides" for r in group):
+                # "X met both delegations": a meeting with each; "the two sides met (with X)": one
+                others = [s for s in sides if s not in parties]
+                joint = not parties or group[0].kind == "sides"
+                combos = [[*others, *parties]] if joint else [[*parties, s] for s in others]
+            elif counterpart_refs and len(parties) > 2:
                 subject = parties[0]
                 combos = [[subject, other] for other in parties[1:]]
             else:
                 combos = [parties]
+                if len(parties) == 2:
+                    sides = parties
             for combo in combos:
                 if len(combo) < 2:
                     continue
@@ -402,6 +433,13 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
             return r
         if r.start is not None and _overlap(r.start, em.date.value):
             return r  # "later this month" and "from August 27 - 29" are one round
+        if (
+            r.start is None
+            and em.date_role == "start"
+            and r.end is not None
+            and em.date.value.earliest <= r.end.latest
+        ):
+            return r  # "the sixth round ended on Sunday ... The round began on June 12"
     return None
 
 
@@ -418,6 +456,10 @@ def _merge_round(target: Event, em: EventMention) -> None:
         target.number = em.number
     if em.date is not None or em.status != "held":
         target.status = em.status
+    if em.began is not None:
+        target.start = _more_precise(target.start, em.began.value)
+        if em.began.until:  # "held from 9 to 20 November"
+            target.end = _more_precise(target.end, em.began.until)
     if em.date is None:
         return
     if em.date_role == "end":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import os
 import socket
@@ -17,6 +18,7 @@ from kg.serving.settings import (
     DEFAULT_MAX_URL_BYTES,
     DEFAULT_TIMEOUT,
     MIN_WORKER_MEMORY_MIB,
+    Settings,
 )
 from kg.store import GraphStore, StoreError, default_store_path
 
@@ -74,7 +76,8 @@ Examples:
     type=click.IntRange(min=1),
     default=max(os.cpu_count() or 1, 2),
     show_default="CPU count, at least 2",
-    help="Query worker processes (queries run in parallel, one per worker).",
+    help="Serving processes; each answers HTTP and runs queries on its own threads (with "
+    "--allow-updates: query worker processes behind one front process).",
 )
 @click.option("--canned-only", is_flag=True, help="Answer only the canned queries of queries/.")
 @click.option(
@@ -91,7 +94,7 @@ Examples:
 @click.option("--allow-service", is_flag=True, help="Let SERVICE and LOAD fetch from the network.")
 @click.option(
     "--max-url-bytes",
-    type=click.IntRange(min=256),
+    type=click.IntRange(min=256, max=DEFAULT_MAX_URL_BYTES),
     default=DEFAULT_MAX_URL_BYTES,
     show_default=True,
     help="Longest request URL (path and query string); longer ones are refused with 414.",
@@ -108,7 +111,8 @@ Examples:
     type=click.IntRange(min=MIN_WORKER_MEMORY_MIB),
     default=None,
     show_default="RAM / (workers + 1)",
-    help="MiB of memory each query worker may use; a query needing more is refused with 422.",
+    help="MiB of memory each serving process (or query worker) may use; a query needing more "
+    "is refused with 422.",
 )
 @click.option(
     "--base-iri",
@@ -140,8 +144,8 @@ def serve_command(
         except StoreError as exc:
             raise click.ClickException(str(exc)) from exc
     try:
-        app = create_app(
-            store,
+        settings = Settings(
+            store=store,
             timeout=timeout,
             max_rows=max_rows,
             workers=workers,
@@ -156,24 +160,29 @@ def serve_command(
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
-    import uvicorn  # only when serving, like create_app
-
     sock = _bind(host, port)
     url = f"http://{_url_host(host)}:{sock.getsockname()[1]}/"
     click.echo(f"Serving {store} at {url} (SPARQL endpoint {url}sparql); Ctrl+C stops.")
     if allow_updates:
         click.echo("Updates are enabled: writes need 'Authorization: Bearer <token>'.")
-    # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C waiting.
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=3,
-        # Room for the longest URL allowed plus headers, so an over-long URL gets the app's
-        # clear 414 rather than h11's bare 400.
-        h11_max_incomplete_event_size=max_url_bytes + 32 * 1024,
-    )
-    uvicorn.Server(config).run(sockets=[sock])
+        _serve_one_process(settings, sock)
+        return
+    # Imported here, like create_app, so that the other kg commands start faster.
+    from kg.serving.supervisor import Supervisor
+
+    if Supervisor(settings, sock, processes=workers).run() != 0:
+        raise click.ClickException("the server processes could not start (see above)")
+
+
+def _serve_one_process(settings: Settings, sock: socket.socket) -> None:
+    """One process with a pool of query workers: the layout a writable store needs."""
+    import uvicorn
+
+    from kg.serving.app import uvicorn_config
+
+    options = {k: v for k, v in dataclasses.asdict(settings).items() if k != "store"}
+    app = create_app(settings.store, **options)
+    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
 
 
 def _bind(host: str, port: int) -> socket.socket:

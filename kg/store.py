@@ -127,6 +127,12 @@ class GraphStore:
         copy.parse(data=data.decode(), format="nt")
         return copy
 
+    def article_ntriples(self, graph_iri: str) -> bytes:
+        """One article's named graph as N-Triples for other stores, with the declared datatypes."""
+        quads = self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph_iri))
+        triples = (_declared_type(q.triple) for q in quads)
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+
     def export(self, fmt: str) -> bytes:
         """The graph serialized for other triple stores (see EXPORT_FORMATS).
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS, SH
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.query import Result
 
 ONTOLOGY_DIR = Path(__file__).resolve().parent.parent / "ontology"
 
@@ -37,10 +39,28 @@ def shapes() -> Graph:
     return graph
 
 
+class _ParsedOnce(Graph):
+    """A graph that parses each SPARQL string once.
+
+    pySHACL runs a SPARQL-based constraint as a string once per focus node, and rdflib parses
+    the string every time: without this, parsing is about two thirds of the validation time.
+    """
+
+    def query(self, query_object: object, *args: object, **kwargs: object) -> Result:
+        if isinstance(query_object, str):
+            query_object = _prepared(query_object)
+        return super().query(query_object, *args, **kwargs)  # type: ignore[arg-type]
+
+
+_prepared = lru_cache(maxsize=64)(prepareQuery)
+
+
 def validate_graph(graph: Graph) -> list[Violation]:
     """The violations of one article graph (an empty list when it conforms)."""
+    data = _ParsedOnce(identifier=graph.identifier)
+    data += graph
     conforms, report, _ = shacl_validate(
-        graph, shacl_graph=shapes(), inference="none", allow_warnings=True
+        data, shacl_graph=shapes(), inference="none", allow_warnings=True, inplace=True
     )
     if conforms:
         return []

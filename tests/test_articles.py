@@ -118,3 +118,32 @@ def test_a_bad_file_does_not_stop_the_batch(tmp_path: Path) -> None:
     articles, errors = read_articles([tmp_path])
     assert [a.text for a in articles] == ["Good."]
     assert len(errors) == 1
+
+
+@pytest.mark.parametrize("url", ["none", "n/a", "-", "www.example.org/story", "http://a b"])
+def test_a_url_that_is_no_address_is_left_out(tmp_path: Path, url: str) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"date 2020-01-02\nurl {url}\n\nEnvoys met in Oslo.", encoding="utf-8")
+    (article,) = read_path(path)
+    assert isinstance(article, Article) and article.url is None
+
+
+@pytest.mark.parametrize(
+    ("first_line", "place", "agency"),
+    [
+        ("VIENNA, June 20 (Reuters) - Talks resumed.", "Vienna", "Reuters"),
+        ("MEXICO CITY (AFP) -- Talks resumed.", "Mexico City", "AFP"),
+        ("GENEVA, November 14. /TASS/. Talks resumed.", "Geneva", "TASS"),
+        ("LONDON, May 5 (AP) _ Talks resumed.", "London", "AP"),
+        ("UN envoys met. Talks resumed.", None, None),
+    ],
+)
+def test_datelines_name_the_place_and_the_agency(
+    tmp_path: Path, first_line: str, place: str | None, agency: str | None
+) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text(f"date 2020-01-02\n\n{first_line}", encoding="utf-8")
+    (article,) = read_path(path)
+    assert isinstance(article, Article)
+    assert (article.dateline_place, article.dateline_agency) == (place, agency)
+    assert article.text.endswith("Talks resumed.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import date, timedelta
 from itertools import pairwise
@@ -56,6 +57,18 @@ CASES: list[tuple[str, date, Tense, list[Expected]]] = [
     ("The file is stamped 2019-12-06.", TUE, None, [day("2019-12-06", "2019-12-06")]),
     ("Voters went to the polls 3 March 2016.", TUE, "past", [day("3 March 2016", "2016-03-03")]),
     ("Delegates return Nov. 28 to Astana.", TUE, "future", [day("Nov. 28", "2017-11-28")]),
+    # a relative year that follows a date gives its year
+    ("The third round was in June last year.", date(2005, 7, 26), "past",
+     [month("in June last year", "2004-06", "2004-06-01", "2004-06-30")]),
+    ("They meet on 5 March next year.", date(2005, 7, 26), None,
+     [day("on 5 March next year", "2006-03-05")]),
+    # a weekday names the year of a date given without one, whatever the tense says
+    ("They co-host it next Wednesday, 23 June.", date(2021, 6, 17), "past",
+     [day("Wednesday, 23 June", "2021-06-23")]),
+    ("Talks ended on Tuesday, June 23.", date(2021, 6, 17), "future",
+     [day("on Tuesday, June 23", "2020-06-23")]),
+    ("They met on Monday, 23 June.", date(2021, 6, 17), "past",
+     [day("on Monday, 23 June", "2020-06-23")]),
     ("They spoke September 17, 2018 and June 22, 2018.", TUE, None,
      [day("September 17, 2018", "2018-09-17"), day("June 22, 2018", "2018-06-22")]),
     ("Exports fell in September 2017.", TUE, None,
@@ -411,3 +424,15 @@ def test_days_ago_is_exact(count: int, in_words: bool, anchor: date, tense: Tens
     assert mention.value == DateValue(
         anchor - timedelta(days=count), anchor - timedelta(days=count), "day"
     )
+
+
+@FAST
+@given(st.dates(date(1950, 1, 1), date(2049, 12, 31)), st.integers(-500, 500), TENSES)
+def test_weekday_and_day_pick_the_year_they_name(day: date, shift: int, tense: Tense) -> None:
+    anchor = day + timedelta(days=shift)
+    text = f"on {calendar.day_name[day.weekday()]}, {MONTH_NAMES[day.month - 1]} {day.day}"
+    years = [y for y in range(anchor.year - 1, anchor.year + 2) if _valid(y, day.month, day.day)]
+    named = [y for y in years if date(y, day.month, day.day).weekday() == day.weekday()]
+    (mention,) = find_dates(text, anchor, tense)
+    if named:
+        assert mention.value.earliest == date(named[0], day.month, day.day)

@@ -12,12 +12,14 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
+from rdflib import RDF, XSD, Literal
 
 from kg.articles import Article
 from kg.assemble import assemble
 from kg.build import build
 from kg.cli import main
 from kg.mentions import extract
+from kg.namespaces import DKG
 from kg.resolve import resolve
 from kg.store import GraphStore
 from kg.validate import validate_graph
@@ -101,6 +103,19 @@ def test_assembled_graph_conforms_to_the_shapes() -> None:
     )
     assert len(graph) > 50
     assert validate_graph(graph) == []
+
+
+def test_validation_reports_dates_out_of_order_on_every_event() -> None:
+    # the SPARQL-based shape runs once per event, from a query parsed once: each is still seen
+    graph = assemble(
+        facts(SEED.read_text(encoding="utf-8").split("/TASS/.", 1)[1], date(2017, 11, 14))
+    )
+    events = sorted(set(graph.subjects(RDF.type, DKG.Meeting)))[:2]
+    for event in events:
+        graph.set((event, DKG.startDate, Literal("2017-11-20", datatype=XSD.date)))
+        graph.set((event, DKG.endDate, Literal("2017-11-19", datatype=XSD.date)))
+    found = {v.focus for v in validate_graph(graph) if v.rule == "Dates in order"}
+    assert found == {str(e) for e in events}
 
 
 def test_seed_end_to_end(tmp_path: Path) -> None:

@@ -7,9 +7,13 @@ import shutil
 import socket
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from serve_live import BASE, DKG, build_store
@@ -128,3 +132,79 @@ def test_help_has_an_example() -> None:
     assert "Examples:" in result.output and "curl" in result.output
     for option in ("--timeout", "--max-rows", "--canned-only", "--allow-updates", "--base-iri"):
         assert option in result.output
+
+
+# Four-way cross product of the fixture's ~90 triples: tens of millions of rows to count.
+_SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+
+
+def _serving_processes(supervisor: int) -> set[int]:
+    """The live (not zombie) child processes of the `kg serve` supervisor."""
+    children: set[int] = set()
+    for task in Path(f"/proc/{supervisor}/task").iterdir():
+        children |= {int(pid) for pid in (task / "children").read_text().split()}
+    return {pid for pid in children if _alive(pid)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_timeout_retires_the_serving_process_and_spares_other_clients(tmp_path: Path) -> None:
+    store = build_store(tmp_path / "store")
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0"),
+            *("--workers", "2", "--timeout", "1"),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=_env(),
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" at ", 1)[1].split(" ", 1)[0] + "sparql"
+        fast = f"SELECT ?d WHERE {{ ?d a <{DKG}Diplomat> }}"
+        with httpx.Client(timeout=60) as client:
+            assert client.get(url, params={"query": fast}).status_code == 200
+            deadline = time.monotonic() + 30
+            while len(before := _serving_processes(proc.pid)) < 2:
+                assert time.monotonic() < deadline, "the serving processes did not start"
+                time.sleep(0.1)
+            slow: dict[str, Any] = {}
+
+            def run_slow() -> None:
+                with httpx.Client(timeout=60) as other:
+                    slow["response"] = other.get(url, params={"query": _SLOW})
+                slow["done"] = time.monotonic()
+
+            thread = threading.Thread(target=run_slow)
+            started = time.monotonic()
+            thread.start()
+            time.sleep(0.3)
+            assert client.get(url, params={"query": fast}).status_code == 200
+            fast_done = time.monotonic()
+            thread.join(60)
+        response = slow["response"]
+        assert response.status_code == 503
+        assert "--timeout" in response.text
+        assert fast_done < slow["done"]
+        assert slow["done"] - started < 1 + 8  # the limit, plus slack for a loaded machine
+        # The process that ran it leaves (which ends the query), and another takes its place.
+        deadline = time.monotonic() + 30
+        while len(before & _serving_processes(proc.pid)) != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(before & _serving_processes(proc.pid)) == 1
+        while len(_serving_processes(proc.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(_serving_processes(proc.pid)) == 2
+        with httpx.Client(timeout=60) as client:
+            assert client.get(url, params={"query": fast}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -21,11 +21,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_live import DKG, LiveServer, build_store, live_server
+from serve_live import DKG, LAYOUTS, LiveServer, ServedProcess, build_store, serving
 
 from kg.build import build
 from kg.queries import QUERIES_DIR, load_canned
+from kg.serving.local import ISOLATE_CHARS, ISOLATE_NESTING, nesting
 from kg.store import GraphStore
+
+Server = LiveServer | ServedProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 SMALL = f"SELECT ?d WHERE {{ ?d a <{DKG}Diplomat> }} ORDER BY ?d LIMIT 5"
@@ -49,15 +52,24 @@ PATHOLOGICAL = {
     ),
     "deeply nested path": "SELECT * WHERE { ?a " + "(" * 40 + PATH + ")*" * 40 + " ?b }",
     "sorting a cartesian product": f"SELECT * WHERE {{ {ALL} . ?j ?k ?l }} ORDER BY ?c ?f ?i ?l",
+    # pyoxigraph parses this holding the GIL, for many seconds (kg.serving.local).
+    "nested collections in a template": (
+        "CONSTRUCT { " + "(" * 5000 + "1" + ")" * 5000 + " ?s ?p ?o } WHERE { ?s ?p ?o }"
+    ),
 }
 # What each refusal must say, so that the client knows which limit it hit and what to do.
 MESSAGES = {503: ("--timeout",), 422: ("--max-rows", "--max-memory")}
 
 
 @pytest.fixture(scope="module")
-def hostile_target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    store = build_store(tmp_path_factory.mktemp("pathological") / "store")
-    with live_server(store, timeout=2.0, max_rows=1000, workers=3, max_memory_mib=512) as live:
+def pathological_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_store(tmp_path_factory.mktemp("pathological") / "store")
+
+
+@pytest.fixture(scope="module", params=LAYOUTS)
+def hostile_target(pathological_store: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    options = {"timeout": 2.0, "max_rows": 1000, "workers": 3, "max_memory_mib": 512}
+    with serving(request.param, pathological_store, **options) as live:
         yield live
 
 
@@ -85,7 +97,7 @@ class _Probe:
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(PATHOLOGICAL))
 def test_pathological_query_is_stopped_and_others_are_served(
-    hostile_target: LiveServer, name: str
+    hostile_target: Server, name: str
 ) -> None:
     probe = _Probe(hostile_target.url)
     prober = threading.Thread(target=probe.run)
@@ -111,41 +123,108 @@ def test_pathological_query_is_stopped_and_others_are_served(
 
 
 @pytest.mark.slow
-def test_a_query_that_needs_too_much_memory_is_refused(tmp_path: Path) -> None:
-    """Sorting a billion rows would take gigabytes; the worker's cap stops it first."""
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_a_query_that_needs_too_much_memory_is_refused(tmp_path: Path, layout: str) -> None:
+    """Sorting a billion rows would take gigabytes; the worker's cap stops it first (under
+    `kg serve`, the watch on the serving process's memory, which then leaves)."""
     store = build_store(tmp_path / "store")
     query = PATHOLOGICAL["sorting a cartesian product"]
     with (
-        live_server(store, timeout=60.0, workers=2, max_memory_mib=600) as server,
+        serving(layout, store, timeout=60.0, workers=2, max_memory_mib=600) as server,
         httpx.Client(base_url=server.url, timeout=120) as client,
     ):
+        before = server.pids
         response = client.post("/sparql", data={"query": query})
         assert response.status_code == 422, response.text[:300]
         assert "--max-memory" in response.text and "600 MiB" in response.text
+        with httpx.Client(base_url=server.url, timeout=60) as other:
+            assert other.get("/sparql", params={"query": SMALL}).status_code == 200
+        if isinstance(server, ServedProcess):
+            # The serving process that ran it was replaced, which ended the query.
+            deadline = time.monotonic() + 30
+            while len(before & server.pids) != 1 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert len(before & server.pids) == 1
+            server.wait_for_processes(2)
         assert client.get("/sparql", params={"query": SMALL}).status_code == 200
 
 
-def test_a_query_that_crashes_the_engine_is_refused_clearly(hostile_target: LiveServer) -> None:
-    """100,000 nested groups overflow even the worker's large stack: a 422, and a new worker."""
+def test_a_query_that_crashes_the_engine_is_refused_clearly(hostile_target: Server) -> None:
+    """100,000 nested groups overflow even the worker's large stack: a 422, and a new worker.
+
+    Under `kg serve` a query text that long runs in a worker process the serving process keeps
+    for those: the serving processes themselves (and what else they are doing) live on.
+    """
     nested = "SELECT * WHERE " + "{" * 100_000 + "}" * 100_000
     headers = {"Content-Type": "application/sparql-query"}
+    before = hostile_target.pids
     with httpx.Client(base_url=hostile_target.url, timeout=60) as client:
         response = client.post("/sparql", content=nested, headers=headers)
         assert response.status_code == 422, response.text[:300]
         assert "nested too deeply" in response.text
-        # A few thousand levels, which overflowed the default 8 MiB stack, now simply run.
-        deep = "SELECT * WHERE " + "{" * 20_000 + "}" * 20_000
-        assert client.post("/sparql", content=deep, headers=headers).status_code == 200
+        # A few thousand levels, which overflowed the default 8 MiB stack, now simply run (under
+        # `kg serve`, the shorter of these in the serving process itself).
+        for depth in (2_000, 6_000, 20_000):
+            deep = "SELECT * WHERE " + "{" * depth + "}" * depth
+            assert (len(deep) <= ISOLATE_CHARS) == (depth < 20_000)
+            assert client.post("/sparql", content=deep, headers=headers).status_code == 200
         minus = " ".join(["MINUS { ?a <x:p> ?b }"] * 5000)
         many = client.post(
             "/sparql", content=f"SELECT * WHERE {{ ?a ?b ?c {minus} }} LIMIT 1", headers=headers
         )
         assert many.status_code == 200, many.text[:300]
         deadline = time.monotonic() + 30
-        while len(hostile_target.pool.pids) < 3 and time.monotonic() < deadline:
+        while len(hostile_target.pids) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(hostile_target.pool.pids) == 3
+        assert len(hostile_target.pids) == 3
+        if isinstance(hostile_target, ServedProcess):
+            assert hostile_target.pids == before
         assert client.get("/sparql", params={"query": SMALL}).status_code == 200
+
+
+_NO_ISOLATION = "import kg.serving.local as local\nlocal.ISOLATE_NESTING = 10**9\n"
+
+
+@pytest.mark.slow
+def test_a_serving_process_whose_event_loop_stalls_is_replaced(
+    pathological_store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backstop behind the isolation of deeply nested queries: with that switched off (in
+    every process `kg serve` starts, by sitecustomize), a query that pyoxigraph parses holding
+    the GIL stalls its serving process, whose GIL-free timer then ends it; its replacement and
+    the other process serve on."""
+    (tmp_path / "sitecustomize.py").write_text(_NO_ISOLATION)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    )
+    query = "CONSTRUCT { " + "(" * 7000 + "1" + ")" * 7000 + " ?s ?p ?o } WHERE { ?s ?p ?o }"
+    assert len(query) < ISOLATE_CHARS
+    with serving("kg serve", pathological_store, timeout=1.0) as server:
+        assert isinstance(server, ServedProcess)
+        before = server.pids
+        started = time.monotonic()
+        with (
+            httpx.Client(base_url=server.url, timeout=60) as client,
+            pytest.raises(httpx.TransportError),
+        ):
+            client.post("/sparql", data={"query": query})
+        assert time.monotonic() - started < 1 + 5 + 10  # the limit, the grace, and slack
+        deadline = time.monotonic() + 30
+        while len(before & server.pids) != 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert len(before & server.pids) == 1
+        server.wait_for_processes(2)
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            assert client.get("/sparql", params={"query": SMALL}).status_code == 200
+
+
+def test_only_unusual_queries_leave_the_serving_process() -> None:
+    """What `kg serve` sends to a worker process of its own, besides texts over 16 KiB."""
+    assert nesting(SMALL) == 0
+    assert nesting(PATHOLOGICAL["deeply nested path"]) == 0  # 81 brackets, 41 deep
+    assert nesting("{" * 70 + "}" * 70) == 70 > ISOLATE_NESTING
+    assert nesting('"' + "(" * 100 + '"') == 100  # in a string too: it errs on the safe side
+    assert nesting("SELECT * { VALUES (?a ?b) { " + "(1 2) " * 500 + "} }") == 3
 
 
 # --- load -----------------------------------------------------------------------------------

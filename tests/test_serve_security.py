@@ -1,7 +1,10 @@
 """The endpoint against attack: SSRF, write tokens, XSS, path traversal, size limits, CORS, bind.
 
-Every test talks to a live server over loopback; the hostile store is built by the real pipeline
-from an article whose title, source, url and text carry markup, plus a graph whose labels do.
+Every test talks to a live server over loopback, in both layouts (serve_live.LAYOUTS): `kg serve`
+as users run it, whose serving processes run the queries, and `create_app` with its pool of query
+workers (the layout of `kg serve --allow-updates` too). The hostile store is built by the real
+pipeline from an article whose title, source, url and text carry markup, plus a graph whose
+labels do.
 """
 
 from __future__ import annotations
@@ -24,14 +27,26 @@ from urllib.parse import quote, urlencode
 import httpx
 import pytest
 from click.testing import CliRunner
-from serve_live import BASE, DKG, LiveServer, build_store, live_server
-from serve_raw import get
+from serve_live import (
+    BASE,
+    DKG,
+    LAYOUTS,
+    LiveServer,
+    ServedProcess,
+    build_store,
+    live_server,
+    serving,
+)
+from serve_raw import get, raw_request
 
 from kg.build import build
 from kg.queries import QUERIES_DIR
 from kg.serve import serve_command
 from kg.serving import protocol
+from kg.serving.local import ISOLATE_CHARS
 from kg.store import GraphStore
+
+Server = LiveServer | ServedProcess
 
 HTML = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "tass-2017-11-14-gatilov-de-mistura.txt"
@@ -90,10 +105,18 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_store(tmp_path_factory.mktemp("security") / "store")
 
 
-@pytest.fixture(scope="module")
-def server(store: Path) -> Iterator[LiveServer]:
-    with live_server(store, timeout=5.0) as live:
+@pytest.fixture(scope="module", params=LAYOUTS)
+def server(store: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    with serving(request.param, store, timeout=5.0) as live:
         yield live
+
+
+def _sandboxed(pids: set[int], mode: int) -> None:
+    """Each process's seccomp mode: 2 with a filter, 0 without."""
+    assert pids
+    for pid in pids:
+        status = Path(f"/proc/{pid}/status").read_text()
+        assert re.search(rf"^Seccomp:\s+{mode}$", status, re.MULTILINE), (pid, mode)
 
 
 def _network_queries(url: str) -> dict[str, str]:
@@ -114,13 +137,14 @@ def _network_queries(url: str) -> dict[str, str]:
     }
 
 
-def test_service_never_reaches_the_network_by_default(
-    server: LiveServer, listener: Listener
-) -> None:
+def test_service_never_reaches_the_network_by_default(server: Server, listener: Listener) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as client:
-        for name, query in _network_queries(f"http://127.0.0.1:{listener.port}/sparql").items():
+        queries = _network_queries(f"http://127.0.0.1:{listener.port}/sparql")
+        # Long enough to run in a worker process of its own under `kg serve`.
+        queries["long"] = queries["plain"] + "#" * ISOLATE_CHARS
+        for name, query in queries.items():
             for response in (
-                client.get("/sparql", params={"query": query}),
+                *([client.get("/sparql", params={"query": query})] if name != "long" else []),
                 client.post("/sparql", data={"query": query}),
                 client.post(
                     "/sparql",
@@ -134,32 +158,52 @@ def test_service_never_reaches_the_network_by_default(
     assert listener.connections == 0
 
 
-def test_workers_cannot_open_sockets_even_past_the_check(
-    server: LiveServer, listener: Listener, monkeypatch: pytest.MonkeyPatch
+_NO_CHECK = (
+    "import kg.serving.sparql_text as text\n"
+    "text.uses_network = lambda query: None  # the lexical check, switched off\n"
+)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_query_processes_cannot_open_sockets_even_past_the_check(
+    store: Path,
+    listener: Listener,
+    layout: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    """The second line: with the lexical check switched off, the sandboxed worker still fails."""
-    for pid in server.pool.pids:
-        status = Path(f"/proc/{pid}/status").read_text()
-        assert re.search(r"^Seccomp:\s+2$", status, re.MULTILINE), "worker not sandboxed"
+    """The second line: with the lexical check switched off, the sandbox still refuses.
+
+    Under `kg serve` the check is switched off in every process it starts (sitecustomize), and
+    a long query runs in the worker process that `kg serve` keeps for those.
+    """
     monkeypatch.setattr(protocol.sparql_text, "uses_network", lambda text: None)
+    (tmp_path / "sitecustomize.py").write_text(_NO_CHECK)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join([str(tmp_path), os.environ.get("PYTHONPATH", "")])
+    )
     query = f"SELECT * WHERE {{ ?s ?p ?o SERVICE <http://127.0.0.1:{listener.port}/s> {{}} }}"
-    with httpx.Client(base_url=server.url, timeout=30) as client:
-        response = client.get("/sparql", params={"query": query})
-    assert response.status_code == 403, response.text
-    assert "SERVICE is disabled" in response.text
+    with (
+        serving(layout, store, timeout=5.0) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        _sandboxed(server.pids, 2)
+        for text in (query, query + "#" * ISOLATE_CHARS):
+            response = client.post("/sparql", data={"query": text})
+            assert response.status_code == 403, response.text
+            assert "SERVICE is disabled" in response.text
     time.sleep(0.5)
     assert listener.connections == 0
 
 
-def test_allow_service_does_fetch(store: Path, listener: Listener) -> None:
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_allow_service_does_fetch(store: Path, listener: Listener, layout: str) -> None:
     """The listener and the queries work: with --allow-service the same query reaches it."""
     with (
-        live_server(store, allow_service=True, timeout=5.0) as server,
+        serving(layout, store, allow_service=True, timeout=5.0) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):
-        for pid in server.pool.pids:
-            status = Path(f"/proc/{pid}/status").read_text()
-            assert re.search(r"^Seccomp:\s+0$", status, re.MULTILINE)
+        _sandboxed(server.pids, 0)
         query = _network_queries(f"http://127.0.0.1:{listener.port}/sparql")["plain"]
         response = client.get("/sparql", params={"query": query})
         assert response.status_code != 403
@@ -196,7 +240,7 @@ def test_load_never_reaches_the_network(tmp_path: Path, listener: Listener) -> N
 INSERT = f"INSERT DATA {{ GRAPH <{BASE}article/x> {{ <{BASE}person/x> a <{DKG}Diplomat> }} }}"
 
 
-def test_a_read_only_server_refuses_every_write(server: LiveServer) -> None:
+def test_a_read_only_server_refuses_every_write(server: Server) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         attempts = [
             client.post(
@@ -345,7 +389,7 @@ id:article\\/hostile-hand {{
 
 
 @pytest.fixture(scope="module")
-def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def hostile_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store built by `kg build` from a hostile article, plus a graph with hostile labels."""
     root = tmp_path_factory.mktemp("hostile")
     text = SEED.read_text().replace(" date 2017-11-14 ", "")
@@ -367,8 +411,12 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     gc.collect()
     trig = root / "hand.trig"
     trig.write_text(HOSTILE_GRAPH)
-    store = build_store(root / "store", (trig, None))
-    with live_server(store, queries_dir=QUERIES_DIR) as live:
+    return build_store(root / "store", (trig, None))
+
+
+@pytest.fixture(scope="module", params=LAYOUTS)
+def hostile(hostile_store: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    with serving(request.param, hostile_store, queries_dir=QUERIES_DIR) as live:
         yield live
 
 
@@ -445,7 +493,7 @@ def _hostile_pages(client: httpx.Client) -> list[str]:
     return pages
 
 
-def test_no_page_runs_article_markup(hostile: LiveServer) -> None:
+def test_no_page_runs_article_markup(hostile: Server) -> None:
     with httpx.Client(base_url=hostile.url, timeout=60) as client:
         pages = _hostile_pages(client)
         assert len(pages) > 60
@@ -502,7 +550,7 @@ TRAVERSALS = [
 
 
 @pytest.mark.parametrize("target", TRAVERSALS)
-def test_no_route_serves_files_outside_its_directory(server: LiveServer, target: str) -> None:
+def test_no_route_serves_files_outside_its_directory(server: Server, target: str) -> None:
     for accept in ("*/*", "text/html"):
         response = get(server.url, target, {"Accept": accept})
         assert 400 <= response.status < 500, (target, response.status, response.text[:300])
@@ -514,57 +562,95 @@ def test_no_route_serves_files_outside_its_directory(server: LiveServer, target:
 # --- size limits ----------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def limited(store: Path) -> Iterator[LiveServer]:
-    with live_server(store, max_url_bytes=2048, max_body_bytes=4096) as live:
+@pytest.fixture(scope="module", params=LAYOUTS)
+def limited(store: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
+    with serving(request.param, store, max_url_bytes=2048, max_body_bytes=4096) as live:
         yield live
 
 
-def test_long_urls_are_refused_with_414(limited: LiveServer) -> None:
-    with httpx.Client(base_url=limited.url, timeout=30) as client:
+def _refused(response: httpx.Response, status: int, flag: str) -> None:
+    """A refusal that names its limit, which the browser reads as text, and a page elsewhere
+    may read (an Origin was sent)."""
+    assert response.status_code == status, response.text
+    assert flag in response.text
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["access-control-allow-origin"] == "*"
+
+
+ORIGIN = {"Origin": "https://elsewhere.example"}
+
+
+def test_long_urls_are_refused_with_414(limited: Server) -> None:
+    with httpx.Client(base_url=limited.url, timeout=30, headers=ORIGIN) as client:
         short = "SELECT * WHERE { ?s ?p ?o } LIMIT 1" + " " * 1000
         assert client.get("/sparql", params={"query": short}).status_code == 200
-        response = client.get("/sparql", params={"query": short + "#" * 2000})
-        assert response.status_code == 414
-        assert "--max-url-bytes" in response.text and "POST" in response.text
-        assert client.get("/person/" + "x" * 3000, headers=HTML).status_code == 414
+        for response in (
+            client.get("/sparql", params={"query": short + "#" * 2000}),
+            client.post("/sparql", params={"query": short + "#" * 2000}),
+            client.get("/person/" + "x" * 3000, headers=HTML),
+            client.get("/queries/diplomats", params={"x": "y" * 3000}),
+        ):
+            _refused(response, 414, "--max-url-bytes")
+            assert "POST" in response.text
+        # Exactly at the limit is not over it.
+        target = "/sparql?query=" + "ASK%7B%7D" + "+" * (2048 - 23)
+        assert len(target) == 2048
+        assert client.get(target).status_code == 200
 
 
-def test_large_bodies_are_refused_with_413(limited: LiveServer) -> None:
+def test_large_bodies_are_refused_with_413(limited: Server) -> None:
     headers = {"Content-Type": "application/sparql-query"}
     small = "SELECT * WHERE { ?s ?p ?o } LIMIT 1" + " " * 3000
-    with httpx.Client(base_url=limited.url, timeout=30) as client:
+    with httpx.Client(base_url=limited.url, timeout=30, headers=ORIGIN) as client:
         assert client.post("/sparql", content=small, headers=headers).status_code == 200
         response = client.post("/sparql", content=small + " " * 2000, headers=headers)
-        assert response.status_code == 413
-        assert "--max-body-bytes" in response.text
+        _refused(response, 413, "--max-body-bytes")
         form = client.post("/sparql", data={"query": small + " " * 2000})
-        assert form.status_code == 413
+        _refused(form, 413, "--max-body-bytes")
+        upload = client.put("/store", params={"default": ""}, content=b" " * 5000)
+        _refused(upload, 413, "--max-body-bytes")
 
         def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
             for _ in range(10):
                 yield b" " * 1000
 
         chunked = client.post("/sparql", content=chunks(), headers=headers)
-        assert chunked.status_code == 413
+        _refused(chunked, 413, "--max-body-bytes")
         assert client.post("/sparql", content=small, headers=headers).status_code == 200
 
 
-def test_compressed_bodies_are_refused_with_415(limited: LiveServer) -> None:
-    with httpx.Client(base_url=limited.url, timeout=30) as client:
-        response = client.post(
-            "/sparql",
-            content=b"\x1f\x8b\x08\x00",
-            headers={"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"},
-        )
-        assert response.status_code == 415
-        assert "Content-Encoding: gzip" in response.text
+def test_compressed_bodies_are_refused_with_415(limited: Server) -> None:
+    with httpx.Client(base_url=limited.url, timeout=30, headers=ORIGIN) as client:
+        for path in ("/sparql", "/store?default"):
+            response = client.post(
+                path,
+                content=b"\x1f\x8b\x08\x00",
+                headers={"Content-Type": "application/sparql-query", "Content-Encoding": "gzip"},
+            )
+            _refused(response, 415, "Content-Encoding: gzip")
+
+
+def test_every_answer_says_nosniff(server: Server) -> None:
+    """On the /sparql fast path as on every other route, whatever the answer."""
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        for response in (
+            client.get("/sparql", params={"query": "ASK {}"}),
+            client.get("/sparql", params={"query": "ASK {"}, headers=HTML),
+            client.post("/sparql", data={"query": "ASK {}"}),
+            client.post("/sparql", content=b"x", headers={"Content-Type": "text/x"}),
+            client.get("/sparql", headers=HTML),
+            client.get("/"),
+            client.get("/nowhere"),
+            client.get("/static/kg.css"),
+        ):
+            assert response.headers["x-content-type-options"] == "nosniff", response.url
 
 
 # --- CORS -----------------------------------------------------------------------------------
 
 
-def test_cors_never_allows_credentials(server: LiveServer) -> None:
+def test_cors_never_allows_credentials(server: Server) -> None:
     origin = {"Origin": "https://elsewhere.example"}
     with httpx.Client(base_url=server.url, timeout=30) as client:
         preflight = client.options(
@@ -610,6 +696,8 @@ _SERVE = "import sys; from kg.serve import serve_command; serve_command(sys.argv
 
 
 def test_kg_serve_listens_on_loopback_only_and_limits_urls(store: Path) -> None:
+    """Also: the default URL limit, and a request head without end, are refused with a clear
+    answer by the HTTP layer itself (httptools, unlike h11, has no limit of its own)."""
     env = {k: v for k, v in os.environ.items() if k not in ("KG_TOKEN", "KG_STORE")}
     proc = subprocess.Popen(
         [sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0", "--workers", "1"],
@@ -625,16 +713,38 @@ def test_kg_serve_listens_on_loopback_only_and_limits_urls(store: Path) -> None:
         url = line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
         port = int(url.rsplit(":", 1)[1])
         assert _listening(proc.pid, port) == {"0100007F"}  # 127.0.0.1, nothing else
-        # The default URL limit answers with the app's 414 (uvicorn's own limit is raised).
-        long_get = get(url, "/sparql?query=" + "ASK%7B%7D" + "+" * 70_000)
-        assert long_get.status == 414, long_get.text[:200]
-        assert "--max-url-bytes" in long_get.text
+        assert get(url, "/sparql?query=" + "ASK%7B%7D" + "+" * 65_000).status == 200
+        for plus in (66_000, 1_000_000):
+            long_get = get(url, "/sparql?query=" + "ASK%7B%7D" + "+" * plus)
+            assert long_get.status == 414, long_get.text[:200]
+            assert "--max-url-bytes" in long_get.text
+            assert long_get.headers["x-content-type-options"] == "nosniff"
+        huge_head = get(url, "/sparql?query=ASK%7B%7D", {"X-Filler": "x" * 2_000_000})
+        assert huge_head.status == 431, huge_head.text[:200]
+        assert get(url, "/sparql?query=ASK%7B%7D", {"X-Filler": "x" * 50_000}).status == 200
     finally:
         proc.terminate()
         proc.wait(20)
+
+
+def test_pipelined_requests_are_no_over_long_head(store: Path) -> None:
+    """The head limit counts what arrives while a request head is incomplete: thousands of
+    small requests sent at once, read by the server in large pieces, are each answered."""
+    with serving("kg serve", store) as server:
+        one = b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: x\r\nX-Pad: " + b"p" * 2000
+        one += b"\r\n\r\n"
+        last = one.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+        assert len(one) * 600 > 2 * 512 * 1024  # twice the head limit, read in a few pieces
+        response = raw_request(server.url, one * 600 + last, timeout=120)
+        assert response.status == 200
+        assert response.body.count(b"HTTP/1.1 200 OK") == 600  # the others, after the first
 
 
 def test_limits_are_flags_of_kg_serve() -> None:
     result = CliRunner().invoke(serve_command, ["--help"])
     assert "--max-url-bytes" in result.output and "--max-body-bytes" in result.output
     assert "127.0.0.1" in result.output
+    # The HTTP parser reads no longer URL: a larger limit is a clear error, not a broken promise.
+    too_long = CliRunner().invoke(serve_command, ["--max-url-bytes", "70000"])
+    assert too_long.exit_code == 2
+    assert "--max-url-bytes" in too_long.output and "65535" in too_long.output

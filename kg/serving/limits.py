@@ -10,51 +10,35 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+Refusal = tuple[int, str]
 
+# On every response, so that a browser never reads an error message that quotes the request
+# (or a query result) as HTML.
+NOSNIFF = (b"x-content-type-options", b"nosniff")
 _IDENTITY = (b"", b"identity")
 
 
-class RequestLimits:
-    """ASGI middleware: 414 for an over-long URL, 413 for an over-large body, 415 for a
-    compressed body; and `X-Content-Type-Options: nosniff` on every response, so that a browser
-    never reads an error message that quotes the request as HTML."""
+class Limits:
+    """414 for an over-long URL, 413 for an over-large body, 415 for a compressed body."""
 
-    def __init__(self, app: ASGIApp, *, max_url_bytes: int, max_body_bytes: int) -> None:
-        self.app = app
+    def __init__(self, *, max_url_bytes: int, max_body_bytes: int) -> None:
         self.max_url = max_url_bytes
         self.max_body = max_body_bytes
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def admit(self, scope: Scope, receive: Receive) -> tuple[Refusal | None, Receive]:
+        """(a refusal or None, the receive to use): a body is read here, whole, and replayed."""
         refusal, has_body = self._check_head(scope)
         if refusal is None and has_body:
             body, refusal = await self._read_body(receive)
             if refusal is None:
                 receive = _replay(body, receive)
-        if refusal is not None:
-            status, message = refusal
-            await _plain(send, status, message)
-            return
+        return refusal, receive
 
-        async def send_nosniff(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), _NOSNIFF]
-            await send(message)
-
-        await self.app(scope, receive, send_nosniff)
-
-    def _check_head(self, scope: Scope) -> tuple[tuple[int, str] | None, bool]:
+    def _check_head(self, scope: Scope) -> tuple[Refusal | None, bool]:
         """(a refusal or None, whether a body follows), from the request line and headers."""
-        length = len(scope.get("raw_path") or scope["path"].encode()) + len(scope["query_string"])
-        if length > self.max_url:
-            return (
-                414,
-                f"the request URL is {length} bytes long, more than this server's limit of "
-                f"{self.max_url} (--max-url-bytes); send a long query by POST instead "
-                "(Content-Type: application/sparql-query)",
-            ), False
+        path, query = scope.get("raw_path") or scope["path"].encode(), scope["query_string"]
+        if len(path) + len(query) + (1 if query else 0) > self.max_url:
+            return (414, url_too_long(self.max_url)), False
         has_body, encoding = False, b""
         for name, value in scope["headers"]:
             if name == b"content-length":
@@ -74,7 +58,7 @@ class RequestLimits:
             ), True
         return None, has_body
 
-    async def _read_body(self, receive: Receive) -> tuple[bytes, tuple[int, str] | None]:
+    async def _read_body(self, receive: Receive) -> tuple[bytes, Refusal | None]:
         """The whole body, read here so that a chunked one without a length is limited too."""
         chunks: list[bytes] = []
         size = 0
@@ -97,7 +81,39 @@ class RequestLimits:
         )
 
 
-_NOSNIFF = (b"x-content-type-options", b"nosniff")
+class RequestLimits:
+    """ASGI middleware: `Limits` on every request, and `NOSNIFF` on every response.
+
+    `kg.serving.app.SparqlFastPath` applies the same `Limits` to the requests it takes.
+    """
+
+    def __init__(self, app: ASGIApp, *, limits: Limits) -> None:
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal, receive = await self.limits.admit(scope, receive)
+        if refusal is not None:
+            await refuse(send, refusal)
+            return
+
+        async def send_nosniff(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), NOSNIFF]
+            await send(message)
+
+        await self.app(scope, receive, send_nosniff)
+
+
+def url_too_long(limit: int) -> str:
+    return (
+        f"the request URL is longer than this server's limit of {limit} bytes "
+        "(--max-url-bytes); send a long query by POST instead "
+        "(Content-Type: application/sparql-query)"
+    )
 
 
 def _replay(body: bytes, receive: Receive) -> Receive:
@@ -113,7 +129,11 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-async def _plain(send: Send, status: int, message: str) -> None:
+async def refuse(
+    send: Send, refusal: Refusal, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    """Answer a refused request with its status and message, and close the connection."""
+    status, message = refusal
     body = (message + "\n").encode()
     await send(
         {
@@ -123,7 +143,8 @@ async def _plain(send: Send, status: int, message: str) -> None:
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"content-length", str(len(body)).encode()),
                 (b"connection", b"close"),
-                _NOSNIFF,
+                NOSNIFF,
+                *(extra or []),
             ],
         }
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -76,8 +77,13 @@ def offered(form: str) -> tuple[Format, ...]:
     return {"solutions": SOLUTIONS, "boolean": BOOLEAN, "graph": GRAPH}[form]
 
 
+@functools.lru_cache(maxsize=512)
 def choose(form: str, accept: str | None, format_param: str | None) -> Format | None:
-    """The best format for a query form, or None when the client accepts none of ours."""
+    """The best format for a query form, or None when the client accepts none of ours.
+
+    Cached: clients send the same few Accept headers, and parsing one costs as much as a small
+    query's serialization.
+    """
     candidates = offered(form)
     if format_param:
         word = format_param.strip().lower()

@@ -9,7 +9,7 @@ import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from kg.serving.worker import FRAME
 
@@ -23,8 +23,8 @@ _CRASHED = (
     "chained operators for it; split or simplify the query"
 )
 _OUT_OF_MEMORY = (
-    "the query needed more memory than a query worker may use ({limit} MiB, the server's "
-    "--max-memory); narrow it down (add LIMIT, more specific patterns, less ORDER BY)"
+    "the query needed more memory than this server lets a query process use ({limit} MiB, "
+    "its --max-memory); narrow it down (add LIMIT, more specific patterns, less ORDER BY)"
 )
 
 
@@ -45,6 +45,35 @@ class Reply:
         return self.header.get("content_type", "text/plain; charset=utf-8")
 
 
+class Runner(Protocol):
+    """What runs requests for the app: a `WorkerPool`, or `kg.serving.local.LocalRunner`."""
+
+    size: int
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def call(
+        self, header: dict[str, Any], body: bytes = b"", timeout: float | None = None
+    ) -> Reply: ...
+
+
+def overrun_reply(limit: float) -> Reply:
+    """The 503 for a request stopped at the time limit."""
+    return Reply(
+        503,
+        {"timeout": True},
+        f"the query ran longer than {limit:g} s, the server's limit (--timeout), and was "
+        "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
+    )
+
+
+def out_of_memory_reply(limit: int) -> Reply:
+    """The 422 for a query that needed more than `limit` bytes of memory."""
+    return Reply(422, body=_OUT_OF_MEMORY.format(limit=limit // 2**20).encode())
+
+
 class _Process:
     """One worker process and its pipes."""
 
@@ -63,9 +92,14 @@ class _Process:
         worker = cls(proc)
         try:
             ready, _ = await asyncio.wait_for(worker.receive(), _START_TIMEOUT)
-        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+        except BaseException as exc:
+            # Reaped here, even when cancelled: a process left to the event loop's shutdown
+            # leaves a transport behind that fails when the garbage collector finds it.
             worker.kill()
-            raise PoolError(f"a query worker did not start: {exc!r}") from exc
+            await proc.wait()
+            if isinstance(exc, TimeoutError | asyncio.IncompleteReadError):
+                raise PoolError(f"a query worker did not start: {exc!r}") from exc
+            raise
         if not ready.get("ready"):
             worker.kill()
             raise PoolError(f"cannot open the store {store}: {ready.get('error')}")
@@ -127,6 +161,7 @@ class WorkerPool:
         self.timeout = timeout
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
         self._all: set[_Process] = set()
+        self._retired: set[_Process] = set()  # killed, not yet reaped
         self._spawning: set[asyncio.Task[None]] = set()
         self.restarts = 0
 
@@ -152,12 +187,15 @@ class WorkerPool:
     async def close(self) -> None:
         for task in self._spawning:
             task.cancel()
-        for worker in self._all:
+        await asyncio.gather(*self._spawning, return_exceptions=True)
+        workers = self._all | self._retired
+        for worker in workers:
             worker.kill()
-        for worker in self._all:
+        for worker in workers:
             with contextlib.suppress(ProcessLookupError):
                 await worker.proc.wait()
         self._all.clear()
+        self._retired.clear()
 
     async def call(
         self, header: dict[str, Any], body: bytes = b"", timeout: float | None = None
@@ -176,19 +214,13 @@ class WorkerPool:
                 reply, data = await worker.call(header, body)
         except TimeoutError:
             self._replace(worker)
-            return Reply(
-                503,
-                {"timeout": True},
-                f"the query ran longer than {limit:g} s, the server's limit (--timeout), and was "
-                "stopped; narrow it down (add LIMIT, more specific patterns)".encode(),
-            )
+            return overrun_reply(limit)
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
             code = await _exit_code(worker)
             self._replace(worker)
             if code == -signal.SIGABRT and self.memory is not None:
                 # Rust aborts when an allocation fails, and the worker's heap is capped.
-                limit = self.memory // 2**20
-                return Reply(422, body=_OUT_OF_MEMORY.format(limit=limit).encode())
+                return out_of_memory_reply(self.memory)
             if code in _CRASH_SIGNALS:
                 return Reply(422, body=_CRASHED.encode())
             return Reply(
@@ -204,6 +236,7 @@ class WorkerPool:
     def _replace(self, worker: _Process) -> None:
         worker.kill()
         self._all.discard(worker)
+        self._retired.add(worker)
         self.restarts += 1
         task = asyncio.get_running_loop().create_task(self._respawn(worker))
         self._spawning.add(task)
@@ -211,6 +244,7 @@ class WorkerPool:
 
     async def _respawn(self, old: _Process) -> None:
         await old.proc.wait()  # a writable store stays locked until the old process is gone
+        self._retired.discard(old)
         while True:
             try:
                 fresh = await _Process.start(self.store, self.writable, self.options)

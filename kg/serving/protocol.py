@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from kg.serving import negotiation, sparql_text, web
-from kg.serving.pool import Reply, WorkerPool
+from kg.serving.pool import Reply, Runner
 from kg.serving.settings import Settings
 
 _FORM = "application/x-www-form-urlencoded"
@@ -37,7 +37,7 @@ def settings_of(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def pool_of(request: Request) -> WorkerPool:
+def pool_of(request: Request) -> Runner:
     return request.app.state.pool
 
 

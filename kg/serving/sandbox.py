@@ -1,9 +1,13 @@
-"""Take network access away from a query worker, so SERVICE and LOAD cannot reach out.
+"""What confines a process that runs queries: no network, and a cap on its memory.
 
 The server refuses SERVICE and LOAD by reading the query text (kg.serving.sparql_text), but a
 lexical check can be outwitted by a query that Oxigraph reads differently. This is the second,
 independent line: a seccomp filter that makes `socket(AF_INET | AF_INET6, ...)` fail with
-EACCES in the worker process. The worker talks to the server over pipes and never needs one.
+EACCES in the process. A query worker talks to the server over pipes, and a serving process of
+`kg serve` accepts connections on a socket it inherits: neither ever needs a new one.
+
+The memory cap (`cap_memory`, RLIMIT_DATA) makes an allocation past it fail, and Oxigraph then
+aborts the process, rather than one query growing until the kernel's OOM killer picks a victim.
 """
 
 from __future__ import annotations
@@ -11,7 +15,11 @@ from __future__ import annotations
 import ctypes
 import errno
 import platform
+import re
+import resource
 import socket
+import sys
+from pathlib import Path
 
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_SECCOMP = 22
@@ -77,3 +85,27 @@ def deny_network() -> str | None:
     except (OSError, AttributeError) as exc:
         return f"seccomp is unavailable: {exc}"
     return None
+
+
+def deny_network_or_warn(who: str) -> None:
+    """`deny_network`, saying on stderr when this machine cannot do it."""
+    problem = deny_network()
+    if problem:
+        print(f"{who}: network not sandboxed ({problem})", file=sys.stderr)
+
+
+def cap_memory(extra: int) -> None:
+    """Let this process allocate at most `extra` bytes more data memory than it holds now.
+
+    Counted from now because what it holds includes its threads' reserved stacks, as large as
+    the query threads' under `kg serve`, which cost address space but hardly any memory.
+    """
+    try:
+        held = re.search(r"^VmData:\s+(\d+) kB", Path("/proc/self/status").read_text(), re.M)
+    except OSError:
+        held = None  # not Linux: the cap counts everything
+    limit = extra + (int(held.group(1)) * 1024 if held else 0)
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)  # a limit it inherited already; it cannot raise that
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))

@@ -12,7 +12,8 @@ from kg.queries import QUERIES_DIR
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 100_000
 # Longer queries go by POST; a POST body holds a query, an update or a Graph Store upload.
-DEFAULT_MAX_URL_BYTES = 64 * 1024
+# 64 KiB less a byte is the longest URL that `kg serve`'s HTTP parser reads (kg.serving.http).
+DEFAULT_MAX_URL_BYTES = 64 * 1024 - 1
 DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 MIN_WORKER_MEMORY_MIB = 512
 
@@ -42,7 +43,7 @@ class Settings:
     queries_dir: Path = QUERIES_DIR
     max_url_bytes: int = DEFAULT_MAX_URL_BYTES
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
-    # MiB of memory each query worker may use; None: an equal share of the machine's RAM.
+    # MiB of memory each process that runs queries may use; None: an equal share of the RAM.
     max_memory_mib: int | None = None
 
     def __post_init__(self) -> None:
@@ -63,5 +64,5 @@ class Settings:
 
     @property
     def worker_memory_bytes(self) -> int:
-        """The memory cap of each query worker."""
+        """The memory cap of each process that runs queries (serving process or query worker)."""
         return (self.max_memory_mib or default_worker_memory(self.workers)) * 2**20

@@ -13,7 +13,6 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-import resource
 import signal
 import struct
 import sys
@@ -32,7 +31,10 @@ _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # How often a read-only worker looks for a rebuilt store on disk.
 _FRESHNESS_INTERVAL = 1.0
-_STACK_BYTES = 256 * 1024 * 1024
+# The stack of a thread that runs queries: Oxigraph's parser and evaluator recurse once per
+# nesting level, and on the usual 8 MiB a query of a few thousand nested groups or BINDs
+# overflows it. Only the pages a query touches are committed.
+QUERY_STACK_BYTES = 256 * 1024 * 1024
 
 Reply = tuple[dict[str, Any], bytes]
 
@@ -310,7 +312,7 @@ def _graph(name: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name is None else ox.NamedNode(name)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """Ask Linux to kill this worker when the server dies, even in the middle of a query."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -320,22 +322,12 @@ def _die_with_parent() -> None:
 
 
 def main(argv: list[str]) -> int:
-    _die_with_parent()
-    if "--max-memory" in argv:
-        # The heap (and other private writable memory) of this worker: past it, an allocation
-        # fails and the process aborts, which the server reports as the query's problem, rather
-        # than one query growing until the kernel's OOM killer picks a victim.
-        limit = int(argv[argv.index("--max-memory") + 1])
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+    die_with_parent()
     if "--no-network" in argv[1:]:
         # Before any other thread starts, so that every thread inherits the filter.
-        problem = sandbox.deny_network()
-        if problem:
-            print(f"kg worker: network not sandboxed ({problem})", file=sys.stderr)
-    # Oxigraph's parser and evaluator recurse once per nesting level (and per chained operator
-    # or BIND), and on the usual 8 MiB stack a query of a few thousand BINDs already overflows
-    # it; the requests are served on a thread with a larger one (pages are committed as used).
-    threading.stack_size(_STACK_BYTES)
+        sandbox.deny_network_or_warn("kg worker")
+    # The requests are served on a thread with a stack large enough for deeply nested queries.
+    threading.stack_size(QUERY_STACK_BYTES)
     status = [1]
     thread = threading.Thread(target=lambda: status.__setitem__(0, _serve(argv)), name="serve")
     thread.start()
@@ -353,6 +345,10 @@ def _serve(argv: list[str]) -> int:
     except OSError as exc:
         write_frame(out, {"ready": False, "error": str(exc)})
         return 1
+    if "--max-memory" in argv:
+        # Past this, an allocation fails and the worker aborts, which the server reports as the
+        # query's problem (kg.serving.pool).
+        sandbox.cap_memory(int(argv[argv.index("--max-memory") + 1]))
     write_frame(out, {"ready": True})
     while (frame := read_frame(stream)) is not None:
         header, body = frame
