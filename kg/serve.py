@@ -12,7 +12,14 @@ from typing import Any
 import click
 
 from kg.namespaces import DEFAULT_BASE
-from kg.serving.settings import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT, Settings
+from kg.serving.settings import (
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_ROWS,
+    DEFAULT_MAX_URL_BYTES,
+    DEFAULT_TIMEOUT,
+    MIN_WORKER_MEMORY_MIB,
+    Settings,
+)
 from kg.store import GraphStore, StoreError, default_store_path
 
 __all__ = ["create_app", "serve_command"]
@@ -22,7 +29,8 @@ def create_app(store: Path | str, **options: Any) -> Any:
     """The server as an ASGI app (a Starlette app); see `kg.serving.app.create_app`.
 
     Options are the fields of `kg.serving.settings.Settings`: timeout, max_rows, workers,
-    canned_only, allow_updates, token, allow_service, base_iri, queries_dir.
+    canned_only, allow_updates, token, allow_service, base_iri, queries_dir, max_url_bytes,
+    max_body_bytes, max_memory_mib.
     """
     # Imported here so that the other kg commands start without loading the web stack.
     from kg.serving.app import create_app as build
@@ -85,6 +93,28 @@ Examples:
 )
 @click.option("--allow-service", is_flag=True, help="Let SERVICE and LOAD fetch from the network.")
 @click.option(
+    "--max-url-bytes",
+    type=click.IntRange(min=256, max=DEFAULT_MAX_URL_BYTES),
+    default=DEFAULT_MAX_URL_BYTES,
+    show_default=True,
+    help="Longest request URL (path and query string); longer ones are refused with 414.",
+)
+@click.option(
+    "--max-body-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_BODY_BYTES,
+    show_default=True,
+    help="Largest request body (query, update or upload); larger ones are refused with 413.",
+)
+@click.option(
+    "--max-memory",
+    type=click.IntRange(min=MIN_WORKER_MEMORY_MIB),
+    default=None,
+    show_default="RAM / (workers + 1)",
+    help="MiB of memory each serving process (or query worker) may use; a query needing more "
+    "is refused with 422.",
+)
+@click.option(
     "--base-iri",
     default=DEFAULT_BASE,
     show_default=True,
@@ -102,6 +132,9 @@ def serve_command(
     token: str | None,
     allow_service: bool,
     base_iri: str,
+    max_url_bytes: int,
+    max_body_bytes: int,
+    max_memory: int | None,
 ) -> None:
     """Serve the graph over HTTP: a SPARQL 1.1 endpoint at /sparql and a web interface at /."""
     if not allow_updates:
@@ -121,6 +154,9 @@ def serve_command(
             token=token,
             allow_service=allow_service,
             base_iri=base_iri,
+            max_url_bytes=max_url_bytes,
+            max_body_bytes=max_body_bytes,
+            max_memory_mib=max_memory,
         )
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -142,11 +178,11 @@ def _serve_one_process(settings: Settings, sock: socket.socket) -> None:
     """One process with a pool of query workers: the layout a writable store needs."""
     import uvicorn
 
+    from kg.serving.app import uvicorn_config
+
     options = {k: v for k, v in dataclasses.asdict(settings).items() if k != "store"}
     app = create_app(settings.store, **options)
-    # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C waiting.
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn_config(app, settings)).run(sockets=[sock])
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import os
 import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +78,11 @@ class LiveServer:
     def pool(self) -> Any:
         return self.app.state.pool
 
+    @property
+    def pids(self) -> set[int]:
+        """The processes that run queries: the pool's workers."""
+        return self.pool.pids
+
 
 @contextmanager
 def live_server(store: Path, **options: Any) -> Iterator[LiveServer]:
@@ -83,3 +93,108 @@ def live_server(store: Path, **options: Any) -> Iterator[LiveServer]:
         yield server
     finally:
         server.stop()
+
+
+_SERVE = "import sys; from kg.serve import serve_command; serve_command(sys.argv[1:])"
+
+
+class ServedProcess:
+    """`kg serve` as users run it, in a process of its own: the supervisor, which binds a free
+    loopback port, and its serving processes, which run the queries."""
+
+    def __init__(self, proc: subprocess.Popen[str], url: str) -> None:
+        self.proc = proc
+        self.url = url
+
+    @property
+    def pids(self) -> set[int]:
+        """The processes that run queries: the supervisor's live children."""
+        children: set[int] = set()
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
+            children |= {int(pid) for pid in (task / "children").read_text().split()}
+        return {pid for pid in children if _alive(pid)}
+
+    def wait_for_processes(self, count: int, seconds: float = 30) -> set[int]:
+        """The serving processes once there are `count` of them (a replacement takes a moment)."""
+        deadline = time.monotonic() + seconds
+        while len(pids := self.pids) != count:
+            assert time.monotonic() < deadline, f"{len(pids)} serving processes, not {count}"
+            time.sleep(0.1)
+        return pids
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
+@contextmanager
+def kg_serve(
+    store: Path, *flags: str, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[ServedProcess]:
+    """`kg serve --store STORE FLAGS...` on a free port, until the block ends."""
+    environment = {k: v for k, v in os.environ.items() if k not in ("KG_TOKEN", "KG_STORE")}
+    proc = subprocess.Popen(
+        [
+            *(sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0"),
+            *("--workers", str(workers), *flags),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**environment, **(env or {})},
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert line.startswith("Serving "), line
+        served = ServedProcess(proc, line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/"))
+        served.wait_for_processes(workers)
+        _wait_ready(served.url)
+        yield served
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def _wait_ready(url: str) -> None:
+    """Until a serving process answers: they open the store after the port is bound, and until
+    then the connection waits in the listening socket's queue."""
+    try:
+        with urllib.request.urlopen(f"{url}/sparql?query=ASK%7B%7D", timeout=60):
+            pass
+    except urllib.error.HTTPError:
+        pass  # an answer all the same (e.g. 403 from a server started with --canned-only)
+
+
+# The two ways the app is served: `kg serve` (a supervisor, and serving processes that run the
+# queries themselves) and `create_app` embedded in an ASGI server (a pool of query workers).
+LAYOUTS = ["kg serve", "create_app"]
+_FLAGS = {
+    "timeout": "--timeout",
+    "max_rows": "--max-rows",
+    "max_url_bytes": "--max-url-bytes",
+    "max_body_bytes": "--max-body-bytes",
+    "max_memory_mib": "--max-memory",
+}
+
+
+@contextmanager
+def serving(layout: str, store: Path, **options: Any) -> Iterator[LiveServer | ServedProcess]:
+    """A live server in `layout` (one of LAYOUTS); options are those of `create_app`.
+
+    `kg serve` always has the package's canned queries, whatever `queries_dir` says.
+    """
+    if layout == "create_app":
+        with live_server(store, **options) as server:
+            yield server
+        return
+    flags = ["--allow-service"] if options.pop("allow_service", False) else []
+    workers = options.pop("workers", 2)
+    options.pop("queries_dir", None)
+    for name, value in options.items():
+        flags += [_FLAGS[name], str(value)]
+    with kg_serve(store, *flags, workers=workers) as served:
+        yield served

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kg.queries import load_canned
 from kg.serving import protocol, web
+from kg.serving.limits import NOSNIFF, Limits, RequestLimits, refuse
 from kg.serving.pool import Runner, WorkerPool
 from kg.serving.settings import Settings
 
@@ -54,6 +55,8 @@ def create_app(
                 size=settings.workers,
                 writable=settings.allow_updates,
                 timeout=settings.timeout,
+                network=settings.allow_service,
+                memory=settings.worker_memory_bytes,
             )
         )
         await app.state.pool.start()
@@ -77,9 +80,10 @@ def create_app(
         Mount("/static", StaticFiles(directory=STATIC_DIR), name="static"),
     ]
     write_methods = ["PUT", "DELETE"] if settings.allow_updates else []
+    limits = Limits(max_url_bytes=settings.max_url_bytes, max_body_bytes=settings.max_body_bytes)
     middleware = [
         # Before CORS and GZip: the endpoint does what they do itself, for less.
-        Middleware(SparqlFastPath),
+        Middleware(SparqlFastPath, limits=limits),
         # Anyone may query from a page elsewhere; credentials (cookies) are never allowed.
         Middleware(
             CORSMiddleware,
@@ -89,11 +93,29 @@ def create_app(
             allow_credentials=False,
             max_age=600,
         ),
+        Middleware(RequestLimits, limits=limits),
         Middleware(GZipMiddleware, minimum_size=GZIP_MIN_SIZE, compresslevel=GZIP_LEVEL),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.settings = settings
     return app
+
+
+def uvicorn_config(app: Any, settings: Settings) -> Any:
+    """How `kg serve` runs the app in uvicorn (a `uvicorn.Config`)."""
+    import uvicorn
+
+    from kg.serving.http import limited_protocol
+
+    return uvicorn.Config(
+        app,
+        http=limited_protocol(settings.max_url_bytes),
+        log_level="warning",
+        access_log=False,
+        # A bounded graceful shutdown: a request stuck on a long query must not keep Ctrl+C
+        # waiting.
+        timeout_graceful_shutdown=3,
+    )
 
 
 def _page(handler: Any) -> Any:
@@ -115,11 +137,13 @@ class SparqlFastPath:
     middleware cost about as much CPU per request as a small query does. The headers are those
     the middleware would add: `Access-Control-Allow-Origin: *` when the request has an Origin,
     `Vary` with Origin (and Accept-Encoding for a body that may be compressed), and gzip for a
-    body of GZIP_MIN_SIZE bytes or more when the client accepts it.
+    body of GZIP_MIN_SIZE bytes or more when the client accepts it. It applies the request
+    `Limits` and adds `NOSNIFF` as `RequestLimits` does for every other request.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, limits: Limits) -> None:
         self.app = app
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -129,13 +153,18 @@ class SparqlFastPath:
         ):
             await self.app(scope, receive, send)
             return
-        response = await protocol.sparql(Request(scope, receive))
         origin = gzip_ok = False
         for name, value in scope["headers"]:
             if name == b"origin":
                 origin = True
             elif name == b"accept-encoding" and b"gzip" in value:
                 gzip_ok = True
+        cors = [_ANY_ORIGIN] if origin else []
+        refusal, receive = await self.limits.admit(scope, receive)
+        if refusal is not None:
+            await refuse(send, refusal, cors)
+            return
+        response = await protocol.sparql(Request(scope, receive))
         body = bytes(response.body)
         vary = [b"Origin"]
         headers = []
@@ -151,12 +180,15 @@ class SparqlFastPath:
                 headers.append((b"content-encoding", b"gzip"))
         headers.append((b"content-length", str(len(body)).encode()))
         headers.append((b"vary", b", ".join(vary)))
-        if origin:
-            headers.append((b"access-control-allow-origin", b"*"))
+        headers.append(NOSNIFF)
+        headers += cors
         await send(
             {"type": "http.response.start", "status": response.status_code, "headers": headers}
         )
         await send({"type": "http.response.body", "body": body})
+
+
+_ANY_ORIGIN = (b"access-control-allow-origin", b"*")
 
 
 async def _gzip(body: bytes) -> bytes:

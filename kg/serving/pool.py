@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +14,18 @@ from typing import Any, Protocol
 from kg.serving.worker import FRAME
 
 _START_TIMEOUT = 60.0
+# A worker that dies of one of these while running a request crashed on that request: in
+# practice a stack overflow in Oxigraph on a query nested too deeply (or with thousands of
+# chained operators). The next run of the same query would crash the same way.
+_CRASH_SIGNALS = {-signal.SIGSEGV, -signal.SIGBUS, -signal.SIGABRT, -signal.SIGILL}
+_CRASHED = (
+    "the query engine crashed on this query, which is nested too deeply or has too many "
+    "chained operators for it; split or simplify the query"
+)
+_OUT_OF_MEMORY = (
+    "the query needed more memory than this server lets a query process use ({limit} MiB, "
+    "its --max-memory); narrow it down (add LIMIT, more specific patterns, less ORDER BY)"
+)
 
 
 class PoolError(Exception):
@@ -56,6 +69,11 @@ def overrun_reply(limit: float) -> Reply:
     )
 
 
+def out_of_memory_reply(limit: int) -> Reply:
+    """The 422 for a query that needed more than `limit` bytes of memory."""
+    return Reply(422, body=_OUT_OF_MEMORY.format(limit=limit // 2**20).encode())
+
+
 class _Process:
     """One worker process and its pipes."""
 
@@ -63,19 +81,25 @@ class _Process:
         self.proc = proc
 
     @classmethod
-    async def start(cls, store: Path, writable: bool) -> _Process:
-        args = [sys.executable, "-m", "kg.serving.worker", str(store)]
+    async def start(cls, store: Path, writable: bool, options: list[str]) -> _Process:
+        args = [sys.executable, "-m", "kg.serving.worker", str(store), *options]
+        args += ["--writable"] if writable else []
         proc = await asyncio.create_subprocess_exec(
-            *args + (["--writable"] if writable else []),
+            *args,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
         worker = cls(proc)
         try:
             ready, _ = await asyncio.wait_for(worker.receive(), _START_TIMEOUT)
-        except (TimeoutError, asyncio.IncompleteReadError) as exc:
+        except BaseException as exc:
+            # Reaped here, even when cancelled: a process left to the event loop's shutdown
+            # leaves a transport behind that fails when the garbage collector finds it.
             worker.kill()
-            raise PoolError(f"a query worker did not start: {exc!r}") from exc
+            await proc.wait()
+            if isinstance(exc, TimeoutError | asyncio.IncompleteReadError):
+                raise PoolError(f"a query worker did not start: {exc!r}") from exc
+            raise
         if not ready.get("ready"):
             worker.kill()
             raise PoolError(f"cannot open the store {store}: {ready.get('error')}")
@@ -100,6 +124,15 @@ class _Process:
             self.proc.kill()
 
 
+async def _exit_code(worker: _Process) -> int | None:
+    """How a worker whose pipe broke ended (-N: killed by signal N), if it did within a second."""
+    try:
+        async with asyncio.timeout(1.0):
+            return await worker.proc.wait()
+    except TimeoutError:
+        return None
+
+
 class WorkerPool:
     """Runs requests on `size` worker processes; a request over `timeout` seconds kills its worker.
 
@@ -108,13 +141,27 @@ class WorkerPool:
     A writable pool has one worker: only one process may open the store for writing.
     """
 
-    def __init__(self, store: Path, *, size: int, writable: bool, timeout: float) -> None:
+    def __init__(
+        self,
+        store: Path,
+        *,
+        size: int,
+        writable: bool,
+        timeout: float,
+        network: bool = False,
+        memory: int | None = None,
+    ) -> None:
         self.store = store
         self.writable = writable
+        self.memory = memory
+        # Without network the workers cannot open internet sockets; memory caps each one's heap.
+        self.options = [] if network else ["--no-network"]
+        self.options += [] if memory is None else ["--max-memory", str(memory)]
         self.size = 1 if writable else max(size, 1)
         self.timeout = timeout
         self._idle: asyncio.Queue[_Process] = asyncio.Queue()
         self._all: set[_Process] = set()
+        self._retired: set[_Process] = set()  # killed, not yet reaped
         self._spawning: set[asyncio.Task[None]] = set()
         self.restarts = 0
 
@@ -125,7 +172,7 @@ class WorkerPool:
 
     async def start(self) -> None:
         workers = await asyncio.gather(
-            *(_Process.start(self.store, self.writable) for _ in range(self.size)),
+            *(_Process.start(self.store, self.writable, self.options) for _ in range(self.size)),
             return_exceptions=True,
         )
         failures = [w for w in workers if isinstance(w, BaseException)]
@@ -140,12 +187,15 @@ class WorkerPool:
     async def close(self) -> None:
         for task in self._spawning:
             task.cancel()
-        for worker in self._all:
+        await asyncio.gather(*self._spawning, return_exceptions=True)
+        workers = self._all | self._retired
+        for worker in workers:
             worker.kill()
-        for worker in self._all:
+        for worker in workers:
             with contextlib.suppress(ProcessLookupError):
                 await worker.proc.wait()
         self._all.clear()
+        self._retired.clear()
 
     async def call(
         self, header: dict[str, Any], body: bytes = b"", timeout: float | None = None
@@ -166,7 +216,13 @@ class WorkerPool:
             self._replace(worker)
             return overrun_reply(limit)
         except (asyncio.IncompleteReadError, ConnectionError, BrokenPipeError) as exc:
+            code = await _exit_code(worker)
             self._replace(worker)
+            if code == -signal.SIGABRT and self.memory is not None:
+                # Rust aborts when an allocation fails, and the worker's heap is capped.
+                return out_of_memory_reply(self.memory)
+            if code in _CRASH_SIGNALS:
+                return Reply(422, body=_CRASHED.encode())
             return Reply(
                 500, body=f"the query worker died while running the query ({exc!r})".encode()
             )
@@ -180,6 +236,7 @@ class WorkerPool:
     def _replace(self, worker: _Process) -> None:
         worker.kill()
         self._all.discard(worker)
+        self._retired.add(worker)
         self.restarts += 1
         task = asyncio.get_running_loop().create_task(self._respawn(worker))
         self._spawning.add(task)
@@ -187,9 +244,10 @@ class WorkerPool:
 
     async def _respawn(self, old: _Process) -> None:
         await old.proc.wait()  # a writable store stays locked until the old process is gone
+        self._retired.discard(old)
         while True:
             try:
-                fresh = await _Process.start(self.store, self.writable)
+                fresh = await _Process.start(self.store, self.writable, self.options)
             except PoolError:
                 await asyncio.sleep(1.0)
                 continue

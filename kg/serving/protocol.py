@@ -204,7 +204,7 @@ async def graph_store(request: Request) -> Response:
             return _write_response(reply)
         parts, body = await _rdf_parts(request)
         if create:
-            graph = f"{str(request.url).split('?')[0].rstrip('/')}/{uuid.uuid4().hex}"
+            graph = f"{_graph_url(request).rstrip('/')}/{uuid.uuid4().hex}"
         header = {
             "op": "graph_write",
             "graph": graph,
@@ -234,7 +234,9 @@ def _target_graph(request: Request) -> tuple[str | None, bool]:
     """(graph IRI or None for the default graph, whether a POST should mint a new graph)."""
     query = request.query_params
     if request.url.path.rstrip("/") != "/store":
-        return str(request.url).split("?")[0], False
+        iri = _graph_url(request)
+        _check_iri(iri)
+        return iri, False
     if "default" in query and "graph" in query:
         raise ProtocolError(400, "name either ?graph=IRI or ?default, not both")
     if "default" in query:
@@ -246,6 +248,13 @@ def _target_graph(request: Request) -> tuple[str | None, bool]:
     if request.method == "POST":
         return None, True
     raise ProtocolError(400, "name a graph: /store?graph=IRI, /store?default, or /store/PATH")
+
+
+def _graph_url(request: Request) -> str:
+    """The URL a graph is named by, as the client wrote it: `/store/a%20b` stays encoded (the
+    decoded path, with its space, would not be an IRI)."""
+    raw_path = request.scope.get("raw_path") or request.url.path.encode()
+    return f"{request.url.scheme}://{request.url.netloc}{raw_path.decode('latin-1')}"
 
 
 async def _rdf_parts(request: Request) -> tuple[list[dict[str, Any]], bytes]:

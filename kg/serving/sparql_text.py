@@ -14,12 +14,12 @@ from dataclasses import dataclass
 _TOKEN = re.compile(
     r"""
     (?P<space>\s+)
-  | (?P<comment>\#[^\n]*)
+  | (?P<comment>\#[^\n\r]*)  # a comment ends at CR as well as LF
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
                |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][\w\u00b7\u0300-\u036f\u203f-\u2040]+)
-  | (?P<pname>(?:[^\W\d][\w.\-]*)?:[^\s{}()\[\];,<>"'#]*)
+  | (?P<pname>(?:[^\W\d][\w.\-]*)?:(?:\\.|[^\s{}()\[\];,<>"'\#\\])*)
   | (?P<word>[^\W\d]\w*)
   | (?P<open>\{)
   | (?P<close>\})
@@ -61,12 +61,21 @@ def keywords(text: str) -> set[str]:
 
 
 def uses_network(text: str) -> str | None:
-    """`SERVICE` or `LOAD` if the text would fetch from elsewhere, else None."""
+    """`SERVICE` or `LOAD` if the text would fetch from elsewhere, else None.
+
+    Oxigraph needs no space between a literal and a keyword (`1e5SERVICE`, `trueSERVICE`), so
+    any bare word containing one counts; no other SPARQL keyword contains either.
+    """
     lowered = text.lower()
     if "service" not in lowered and "load" not in lowered:
         return None  # the common case, without tokenizing
-    found = keywords(text) & {"SERVICE", "LOAD"}
-    return min(found) if found else None
+    for token in tokens(text):
+        if token.kind == "word":
+            word = token.text.upper()
+            for keyword in ("LOAD", "SERVICE"):
+                if keyword in word:
+                    return keyword
+    return None
 
 
 def add_using(update: str, using: list[str], using_named: list[str]) -> str:

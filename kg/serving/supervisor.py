@@ -27,6 +27,14 @@ The answer here: the serving processes are themselves the killable workers.
   runaway thread with it and frees the CPU. Other clients are served by the other processes
   meanwhile, and connections that were idle on the retiring one are closed, as HTTP allows.
 - The supervisor replaces any serving process that dies and stops them all on SIGINT/SIGTERM.
+- Each serving process is confined as the query workers are (`kg.serving.worker`): unless
+  --allow-service, a seccomp filter denies it internet sockets before it starts a thread (it
+  accepts connections on the inherited socket, which needs none); its event loop, which runs
+  queries too, runs on a thread with the query threads' large stack; and past what it holds
+  once ready it may allocate twice --max-memory at most (RLIMIT_DATA), the kernel's backstop
+  behind `LocalRunner`'s own watch on memory, which answers 422 at --max-memory itself.
+- Should its event loop stall for longer than the time limit (something holding the GIL), a
+  timer that runs without the GIL ends the process, which the supervisor then replaces.
 - Measured (bench/README.md): the CPU per small SELECT fell from about 1.1 ms to 0.45 ms; the
   rest is uvicorn's HTTP handling (0.1 ms), the protocol layer (0.1 ms) and pyoxigraph's query
   parsing, planning and serialization (0.2 ms), against Oxigraph server's 0.18 ms in all.
@@ -41,20 +49,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import faulthandler
 import functools
 import json
+import math
 import os
 import selectors
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
 from kg.serving.settings import Settings
+from kg.serving.worker import QUERY_STACK_BYTES
 
 _ENV = "KG_SERVE_PROCESS"
 _READY, _RETIRING = b"R", b"X"
@@ -63,6 +75,8 @@ _THREADS = 4
 _STOP_GRACE = 5.0
 # Milliseconds a serving process pauses accepting, per connection it holds, at most.
 _ACCEPT_PAUSE_MAX = 8
+# Seconds past the time limit that a serving process's event loop may stall before it ends.
+_STALL_GRACE = 5.0
 
 
 @dataclass
@@ -177,7 +191,8 @@ def _serve_child(listen_fd: int, status_fd: int, processes: int) -> None:
     """One serving process: uvicorn on the inherited socket, queries on local threads."""
     import uvicorn
 
-    from kg.serving.app import create_app
+    from kg.serving import sandbox
+    from kg.serving.app import create_app, uvicorn_config
     from kg.serving.local import LocalRunner
     from kg.serving.worker import die_with_parent
 
@@ -186,6 +201,9 @@ def _serve_child(listen_fd: int, status_fd: int, processes: int) -> None:
     settings = Settings(
         **{k: Path(v) if k in ("store", "queries_dir") else v for k, v in options.items()}
     )
+    if not settings.allow_service:
+        # While this process has a single thread: every thread it starts inherits the filter.
+        sandbox.deny_network_or_warn("kg serve")
     status = os.fdopen(status_fd, "wb", buffering=0)
 
     class Server(uvicorn.Server):
@@ -206,6 +224,16 @@ def _serve_child(listen_fd: int, status_fd: int, processes: int) -> None:
             await super().startup(sockets=[])
             self.listener.setblocking(False)
             asyncio.get_running_loop().add_reader(self.listener.fileno(), self._accept)
+            self._watch_stalls()
+
+        def _watch_stalls(self) -> None:
+            """End this process if its event loop stops running for longer than the time limit
+            allows: the limit is kept by the event loop, and something that holds the GIL (a
+            part of pyoxigraph that does not release it, see kg.serving.local) could stall it
+            without end. faulthandler's timer runs without the GIL; it is wound up again every
+            second, and when it runs out it writes every thread's stack to stderr and exits."""
+            faulthandler.dump_traceback_later(settings.timeout + _STALL_GRACE, exit=True)
+            asyncio.get_running_loop().call_later(1.0, self._watch_stalls)
 
         def _accept(self) -> None:
             try:
@@ -241,12 +269,19 @@ def _serve_child(listen_fd: int, status_fd: int, processes: int) -> None:
             self.listener.close()
             await super().shutdown(sockets)
 
-    def retire() -> None:
-        with contextlib.suppress(OSError):
-            status.write(_RETIRING)
-        # Drain what is in flight (each request is under the time limit), then leave.
-        server.config.timeout_graceful_shutdown = int(settings.timeout) + 1
+    def retire(seconds: float) -> None:
+        if not server.should_exit:
+            with contextlib.suppress(OSError):
+                status.write(_RETIRING)
+        # Drain what is in flight, for at most `seconds`, then leave.
+        server.config.timeout_graceful_shutdown = math.ceil(seconds)
         server.should_exit = True
+
+    def ready() -> None:
+        # Twice the limit: LocalRunner's own watch answers 422 at the limit itself; this is the
+        # kernel's backstop for a query that outruns the watch.
+        sandbox.cap_memory(2 * settings.worker_memory_bytes)
+        status.write(_READY)
 
     def runner(settings: Settings) -> LocalRunner:
         return LocalRunner(
@@ -254,18 +289,34 @@ def _serve_child(listen_fd: int, status_fd: int, processes: int) -> None:
             threads=_THREADS,
             timeout=settings.timeout,
             on_overrun=retire,
-            on_ready=lambda: status.write(_READY),
+            on_ready=ready,
+            memory=settings.worker_memory_bytes,
+            network=settings.allow_service,
+            loop_stack=QUERY_STACK_BYTES,
         )
 
     app = create_app(settings.store, runner=runner, **_options(settings))
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3)
-    server = Server(config)
+    server = Server(uvicorn_config(app, settings))
     try:
-        server.run()
+        _run_on_query_stack(server)
     finally:
         sys.stderr.flush()
         # Not a normal exit: that would wait for a query thread that may never end.
         os._exit(0)
+
+
+def _run_on_query_stack(server: Any) -> None:
+    """Run uvicorn on a thread with a query thread's stack, since its event loop runs queries
+    too (LocalRunner's inline path); this thread only passes signals on, as uvicorn would."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, server.handle_exit)
+    previous = threading.stack_size(QUERY_STACK_BYTES)
+    try:
+        thread = threading.Thread(target=server.run, name="kg-serve")
+        thread.start()
+    finally:
+        threading.stack_size(previous)
+    thread.join()
 
 
 def _options(settings: Settings) -> dict[str, Any]:

@@ -585,7 +585,8 @@ def _evidence_html(request: Request, evidence: list[Binding]) -> str:
             source = f'<a href="{escape(href)}">{escape(title)}</a>'
             if _value(r, "published"):
                 source += f" ({escape(_value(r, 'published'))})"
-            if _value(r, "url"):
+            # Only web links: an article's url is whatever its file said (javascript:...).
+            if _value(r, "url").lower().startswith(("http://", "https://")):
                 source += (
                     f' · <a href="{escape(_value(r, "url"))}" rel="nofollow noopener">original</a>'
                 )

@@ -16,13 +16,14 @@ import os
 import signal
 import struct
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import IO, Any
 
 import pyoxigraph as ox
 
-from kg.serving import negotiation
+from kg.serving import negotiation, sandbox
 
 FRAME = struct.Struct(">II")
 _PR_SET_PDEATHSIG = 1
@@ -30,6 +31,10 @@ _R = ox.QueryResultsFormat
 _G = ox.RdfFormat
 # How often a read-only worker looks for a rebuilt store on disk.
 _FRESHNESS_INTERVAL = 1.0
+# The stack of a thread that runs queries: Oxigraph's parser and evaluator recurse once per
+# nesting level, and on the usual 8 MiB a query of a few thousand nested groups or BINDs
+# overflows it. Only the pages a query touches are committed.
+QUERY_STACK_BYTES = 256 * 1024 * 1024
 
 Reply = tuple[dict[str, Any], bytes]
 
@@ -146,6 +151,10 @@ class Worker:
                 f"the result has more than {cap} rows, the server's limit (--max-rows); "
                 f"add LIMIT {cap} (and OFFSET to page) to the query",
             )
+        except PermissionError:
+            # Only a sandboxed worker (kg.serving.sandbox) refuses a socket: SERVICE got past
+            # the server's lexical check and was stopped here.
+            return error(403, "SERVICE is disabled: this server does not fetch from other servers")
         except (OSError, ValueError, TypeError) as exc:
             return error(500, f"the query failed while running: {exc}")
 
@@ -191,6 +200,8 @@ class Worker:
             self.store.update(req["update"], base_iri=req.get("base_iri"))
         except SyntaxError as exc:
             return {"status": 400, "syntax": str(exc)}, b""
+        except PermissionError:  # a sandboxed worker refused LOAD's or SERVICE's socket
+            return error(403, "LOAD and SERVICE are disabled: this server fetches from nowhere")
         except (OSError, ValueError) as exc:
             return error(500, f"the update failed: {exc}")
         return {"status": 204}, b""
@@ -312,6 +323,19 @@ def die_with_parent() -> None:
 
 def main(argv: list[str]) -> int:
     die_with_parent()
+    if "--no-network" in argv[1:]:
+        # Before any other thread starts, so that every thread inherits the filter.
+        sandbox.deny_network_or_warn("kg worker")
+    # The requests are served on a thread with a stack large enough for deeply nested queries.
+    threading.stack_size(QUERY_STACK_BYTES)
+    status = [1]
+    thread = threading.Thread(target=lambda: status.__setitem__(0, _serve(argv)), name="serve")
+    thread.start()
+    thread.join()
+    return status[0]
+
+
+def _serve(argv: list[str]) -> int:
     # Frames go to the real stdout; anything else a library prints lands on stderr instead.
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
@@ -321,11 +345,17 @@ def main(argv: list[str]) -> int:
     except OSError as exc:
         write_frame(out, {"ready": False, "error": str(exc)})
         return 1
+    if "--max-memory" in argv:
+        # Past this, an allocation fails and the worker aborts, which the server reports as the
+        # query's problem (kg.serving.pool).
+        sandbox.cap_memory(int(argv[argv.index("--max-memory") + 1]))
     write_frame(out, {"ready": True})
     while (frame := read_frame(stream)) is not None:
         header, body = frame
         try:
             reply, data = worker.handle(header, body)
+        except MemoryError:
+            reply, data = error(422, "the query needed more memory than a query worker may use")
         except Exception as exc:
             reply, data = error(500, f"internal error in the query worker: {exc!r}")
         write_frame(out, reply, data)
