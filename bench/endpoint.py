@@ -462,7 +462,8 @@ def main() -> None:
                     totals[label].add(result, cpu_seconds(pid) - before)
             ours, theirs = totals["kg"], totals["oxigraph"]
             ratio = ours.rate / theirs.rate if theirs.rate else float("nan")
-            ratios.append(ratio)
+            if ratio > 0:  # the geometric mean is undefined over a zero or a NaN
+                ratios.append(ratio)
             errors = (
                 f"  ({ours.errors}/{theirs.errors} errors)" if ours.errors or theirs.errors else ""
             )
@@ -476,7 +477,8 @@ def main() -> None:
             )
         print(
             f"\ngeometric mean of the throughput ratios (kg serve / oxigraph): "
-            f"{statistics.geometric_mean(ratios):.2f}; load average now {os.getloadavg()[0]:.1f}"
+            f"{statistics.geometric_mean(ratios) if ratios else float('nan'):.2f}; "
+            f"load average now {os.getloadavg()[0]:.1f}"
         )
     finally:
         for proc in (kg, oxigraph):
