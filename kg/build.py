@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
+from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
 
@@ -34,9 +35,23 @@ from kg.validate import ONTOLOGY_DIR, Violation, validate_graph
 Outcome = Literal["built", "unchanged", "invalid", "failed"]
 
 
+@dataclass(frozen=True)
+class ArticleRef:
+    """What a report keeps of an article: not its text, so that a report of a hundred thousand
+    articles stays small."""
+
+    id: str
+    source_file: str
+    notes: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, article: Article) -> ArticleRef:
+        return cls(article.id, article.source_file, article.notes)
+
+
 @dataclass
 class ArticleResult:
-    article: Article
+    article: ArticleRef
     outcome: Outcome
     triples: int = 0
     violations: list[Violation] = field(default_factory=list)
@@ -74,8 +89,17 @@ class Extracted:
 
 # Reads articles into graphs in batches of its choosing, and gives back each batch with what
 # each of its articles gave, in the batch's order; the batches may come back in any order.
+# The articles come as an iterator, read from disk as they are taken, so that a build holds a
+# few batches of text at a time, never the corpus: take them a batch at a time (`batches`).
 # extract_locally does it in this process, kg.cluster.DaskExtract on a Dask cluster.
-Extract = Callable[[list[Article], str], Iterable[tuple[list[Article], list[Extracted]]]]
+Extract = Callable[[Iterable[Article], str], Iterable[tuple[list[Article], list[Extracted]]]]
+
+
+def batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    """The articles in lists of `size` (the last may be shorter), taken as they are needed."""
+    it = iter(articles)
+    while batch := list(islice(it, size)):
+        yield batch
 
 
 def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
@@ -96,8 +120,15 @@ def extractor_version() -> str:
 def read_articles(
     paths: list[Path], default_date: date | None = None
 ) -> tuple[list[Article], list[ArticleError]]:
-    articles: list[Article] = []
+    """Every article under the paths, and every file that could not be read."""
     errors: list[ArticleError] = []
+    return list(iter_articles(paths, errors, default_date)), errors
+
+
+def iter_articles(
+    paths: list[Path], errors: list[ArticleError], default_date: date | None = None
+) -> Iterator[Article]:
+    """The articles under the paths, read one at a time; what cannot be read goes to `errors`."""
     seen: dict[str, str] = {}
     for given in paths:
         found = False
@@ -119,10 +150,9 @@ def read_articles(
                     )
                 else:
                     seen[item.id] = item.source_file
-                    articles.append(item)
+                    yield item
         if not found:  # an empty directory: most likely a wrong path, and --prune must not run
             errors.append(ArticleError(str(given), "has no files in it; check the path"))
-    return articles, errors
 
 
 def build(
@@ -146,30 +176,34 @@ def build(
     `extract` reads the changed articles (default: extract_locally); this process is the
     store's only writer.
     """
-    articles, errors = read_articles(paths, default_date)
+    errors: list[ArticleError] = []
     report = BuildReport(errors=errors)
     # an article is unchanged when its text and the extractor that read it are the same
     known = {r.graph: (r.content_hash, r.version) for r in store.articles()} if not force else {}
     ledger = store.invalid_articles()
     saved = dict(ledger)
     stamp = {"version": extractor_version(), "shapes": shapes_version()}
-    changed = []
-    for article in articles:
-        iri = _graph_iri(base, article.id)
-        cached = None if force else _cached_violations(ledger.get(iri), article, stamp)
-        if known.get(iri) == (article.content_hash, stamp["version"]):
-            # stored; an invalid graph only with --keep-invalid, which the ledger remembers
-            outcome: Outcome = "unchanged" if cached is None else "invalid"
-            result = ArticleResult(
-                article, outcome, violations=cached or [], cached=cached is not None
-            )
-            _record(report, result, progress)
-        elif cached is not None and not keep_invalid:
-            result = ArticleResult(article, "invalid", violations=cached, cached=True)
-            _record(report, result, progress)
-        else:
-            changed.append(article)
-    for batch, extracted in (extract or extract_locally)(changed, base):
+
+    def changed() -> Iterator[Article]:
+        """The articles to extract; the others are reported as they are read."""
+        for article in iter_articles(paths, errors, default_date):
+            iri = _graph_iri(base, article.id)
+            cached = None if force else _cached_violations(ledger.get(iri), article, stamp)
+            ref = ArticleRef.of(article)
+            if known.get(iri) == (article.content_hash, stamp["version"]):
+                # stored; an invalid graph only with --keep-invalid, which the ledger remembers
+                outcome: Outcome = "unchanged" if cached is None else "invalid"
+                result = ArticleResult(
+                    ref, outcome, violations=cached or [], cached=cached is not None
+                )
+                _record(report, result, progress)
+            elif cached is not None and not keep_invalid:
+                result = ArticleResult(ref, "invalid", violations=cached, cached=True)
+                _record(report, result, progress)
+            else:
+                yield article
+
+    for batch, extracted in (extract or extract_locally)(changed(), base):
         for article, item in zip(batch, extracted, strict=True):
             result = _store_one(article, item, store, keep_invalid)
             iri = _graph_iri(base, article.id)
@@ -206,24 +240,24 @@ def _store_one(
     article: Article, item: Extracted, store: GraphStore, keep_invalid: bool
 ) -> ArticleResult:
     """Store one article's graph if it conforms (or with keep_invalid)."""
+    ref = ArticleRef.of(article)
     if item.graph is None:
-        return ArticleResult(article, "failed", error=item.error)
+        return ArticleResult(ref, "failed", error=item.error)
     violations = [v for v in item.violations if v.severity == "Violation"]
     try:
         if not violations or keep_invalid:
             store.replace_article(item.graph)
     except Exception as exc:  # one graph the store refuses must not cost the rest
-        return ArticleResult(article, "failed", error=f"{type(exc).__name__}: {exc}")
+        return ArticleResult(ref, "failed", error=f"{type(exc).__name__}: {exc}")
     outcome: Outcome = "invalid" if violations else "built"
-    return ArticleResult(article, outcome, len(item.graph), violations)
+    return ArticleResult(ref, outcome, len(item.graph), violations)
 
 
 def extract_locally(
-    articles: list[Article], base: str
+    articles: Iterable[Article], base: str
 ) -> Iterator[tuple[list[Article], list[Extracted]]]:
     """The default Extract: in this process, a batch at a time."""
-    for start in range(0, len(articles), _BATCH):
-        batch = articles[start : start + _BATCH]
+    for batch in batches(articles, _BATCH):
         yield batch, extract_batch(batch, base)
 
 
@@ -239,19 +273,18 @@ class ProcessExtract:
     batch_size: int = 16  # small, so that the last batches spread over the processes
 
     def __call__(
-        self, articles: list[Article], base: str
+        self, articles: Iterable[Article], base: str
     ) -> Iterator[tuple[list[Article], list[Extracted]]]:
-        batches = [
-            articles[i : i + self.batch_size] for i in range(0, len(articles), self.batch_size)
-        ]
-        if not batches:
+        chunks = batches(articles, self.batch_size)
+        first = next(chunks, None)
+        if first is None:  # nothing changed: no processes to start
             return
         # spawn, not fork: the parent holds the store open, and forking a process with
         # RocksDB's threads is unsafe
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(self.jobs, mp_context=context) as pool:
             pending: deque[tuple[list[Article], Future[list[Extracted]]]] = deque()
-            for batch in batches:
+            for batch in chain([first], chunks):
                 pending.append((batch, pool.submit(_extract_serialized, batch, base)))
                 if len(pending) >= 2 * self.jobs:
                     done, future = pending.popleft()

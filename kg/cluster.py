@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -26,7 +26,7 @@ from types import TracebackType
 from typing import Any
 
 from kg.articles import Article
-from kg.build import Extracted, extract_batch, extractor_version
+from kg.build import Extracted, batches, extract_batch, extractor_version
 from kg.store import SerializedGraph
 
 
@@ -52,7 +52,6 @@ class DaskExtract:
     in_flight: int = 2
     _client: Any = field(default=None, init=False, repr=False)
     _done: int = field(default=0, init=False, repr=False)
-    _total: int = field(default=0, init=False, repr=False)
 
     def __enter__(self) -> DaskExtract:
         try:
@@ -84,7 +83,7 @@ class DaskExtract:
             self._client = None
 
     def __call__(
-        self, articles: list[Article], base: str
+        self, articles: Iterable[Article], base: str
     ) -> Iterator[tuple[list[Article], list[Extracted]]]:
         from distributed import wait
 
@@ -92,16 +91,13 @@ class DaskExtract:
         if client is None:
             raise ClusterError("not connected to the cluster: use DaskExtract in a with statement")
         version = extractor_version()
-        self._done, self._total = 0, len(articles)
-        batches = (
-            articles[start : start + self.batch_size]
-            for start in range(0, len(articles), self.batch_size)
-        )
+        self._done = 0
+        chunks = batches(articles, self.batch_size)
         pending: dict[Any, list[Article]] = {}
         try:
             while True:
                 limit = self.in_flight * max(1, sum(self._threads().values()))
-                while len(pending) < limit and (batch := next(batches, None)) is not None:
+                while len(pending) < limit and (batch := next(chunks, None)) is not None:
                     future = client.submit(_extract_remote, batch, base, version, pure=False)
                     pending[future] = batch
                 if not pending:
@@ -196,7 +192,7 @@ class DaskExtract:
         if not self._done:
             return ""
         return (
-            f"; stopped after {self._done} of {self._total} articles, whose graphs are "
+            f"; stopped after {self._done} articles, whose graphs are "
             "stored: running 'kg build' again builds the rest"
         )
 

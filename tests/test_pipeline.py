@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+import json
 import os
 import shutil
 import subprocess
 import sys
+import weakref
 from datetime import date
 from pathlib import Path
 
@@ -16,7 +19,7 @@ from rdflib import RDF, XSD, Literal
 
 from kg.articles import Article
 from kg.assemble import assemble
-from kg.build import build
+from kg.build import Extracted, batches, build
 from kg.cli import main
 from kg.mentions import extract
 from kg.namespaces import DKG
@@ -221,6 +224,30 @@ def test_prune_removes_deleted_articles_but_never_after_a_read_error(tmp_path: P
         report = build([corpus], store, prune=True)
         assert [g.rsplit("/", 1)[-1] for g in report.pruned] == ["b"]
         assert len(list(store.articles())) == 1
+
+
+def test_a_build_holds_a_few_batches_of_articles_never_the_whole_corpus(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus.jsonl"
+    records = (
+        {"id": f"a{i}", "date": "2021-03-10", "text": f"Envoy number {i} met the press."}
+        for i in range(400)
+    )
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records))
+    alive: weakref.WeakSet[Article] = weakref.WeakSet()
+    most = 0
+
+    def extract(articles, base):  # a stand-in extractor: only what the build holds matters
+        nonlocal most
+        for batch in batches(articles, 10):
+            alive.update(batch)
+            gc.collect()
+            most = max(most, len(alive))
+            yield batch, [Extracted(None, error="not read in this test") for _ in batch]
+
+    with GraphStore(tmp_path / "store") as store:
+        report = build([corpus], store, extract=extract)
+    assert report.count("failed") == 400
+    assert most <= 20, f"{most} articles held at once"
 
 
 def test_the_same_article_gives_the_same_graph_in_any_process(tmp_path: Path) -> None:
