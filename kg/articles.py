@@ -525,7 +525,7 @@ _NON_LATIN = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f]+")
 def _language_note(text: str) -> str | None:
     """A note when the text does not look like English, which is all the rules read."""
     # a few hundred words are plenty to tell, and this runs on every article of every rebuild
-    sample = text[:3000]
+    sample = text[:1500]
     words = _WORD.findall(sample.lower())
     letters = sum(map(len, words))
     latin = letters - sum(map(len, _NON_LATIN.findall(sample)))
