@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import re
 import shutil
 import statistics
 import subprocess
@@ -252,7 +253,9 @@ def main() -> None:
             continue
         todo += cases(q, found) if not args.defaults_only else [Case(q.name, {})]
     for spec in args.case:
-        name, *pairs = spec.split()
+        # a value may contain spaces: each NAME= starts a new parameter
+        name, _, rest = spec.strip().partition(" ")
+        pairs = re.split(r"\s+(?=\w+=)", rest.strip()) if rest.strip() else []
         if name not in queries:
             parser.error(f"--case: no canned query {name!r}; there are {', '.join(queries)}")
         todo.append(Case(name, dict(p.split("=", 1) for p in pairs)))
