@@ -31,8 +31,8 @@ class _IndexedMatcher:
     """A stand-in for the ruler's Matcher: called as the ruler calls it, and giving back its
     patterns (`get`) as the Matcher would, for saving the pipeline."""
 
-    def __init__(self, matcher: Any, patterns: list[Pattern], strings: StringStore) -> None:
-        self.matcher, self.strings = matcher, strings
+    def __init__(self, matcher: Any, patterns: list[Pattern]) -> None:
+        self.matcher = matcher
         self.by_key: dict[tuple[int, object], list[Pattern]] = {}
         self.always: list[Pattern] = []
         for pattern in patterns:
@@ -56,36 +56,38 @@ class _IndexedMatcher:
 
     def __call__(self, doc: Doc, **_: object) -> list[tuple[int, int, int]]:
         rows = doc.to_array([TAG, LOWER, DEP, IS_SPACE]).tolist()
+        strings = doc.vocab.strings
         found = []
         n = len(rows)
         for i, row in enumerate(rows):
             for column in range(4):
                 for match_id, tokens in self.by_key.get((column, row[column]), ()):
                     if i + len(tokens) <= n and all(
-                        self._holds(p, rows[i + k]) for k, p in enumerate(tokens)
+                        _holds(p, rows[i + k], strings) for k, p in enumerate(tokens)
                     ):
                         found.append((match_id, i, i + len(tokens)))
             for match_id, tokens in self.always:
                 if i + len(tokens) <= n and all(
-                    self._holds(p, rows[i + k]) for k, p in enumerate(tokens)
+                    _holds(p, rows[i + k], strings) for k, p in enumerate(tokens)
                 ):
                     found.append((match_id, i, i + len(tokens)))
         return found
 
-    def _holds(self, predicate: Predicate, row: list[int]) -> bool:
-        for column, op, value in predicate:
-            actual = row[column]
-            if op == "==":
-                ok = actual == value
-            elif op == "IN":
-                ok = actual in value
-            elif op == "NOT_IN":
-                ok = actual not in value
-            else:
-                ok = value.search(self.strings[actual]) is not None
-            if not ok:
-                return False
-        return True
+
+def _holds(predicate: Predicate, row: list[int], strings: StringStore) -> bool:
+    for column, op, value in predicate:
+        actual = row[column]
+        if op == "==":
+            ok = actual == value
+        elif op == "IN":
+            ok = actual in value
+        elif op == "NOT_IN":
+            ok = actual not in value
+        else:
+            ok = value.search(strings[actual]) is not None
+        if not ok:
+            return False
+    return True
 
 
 def _compile(token: dict[str, Any], strings: StringStore) -> Predicate:
@@ -132,5 +134,5 @@ def index_attribute_ruler(pipeline: Language) -> bool:
                 patterns.append((match_id, [_compile(token, strings) for token in pattern]))
     except (ValueError, TypeError, KeyError, re.error):
         return False
-    ruler.matcher = _IndexedMatcher(ruler.matcher, patterns, strings)
+    ruler.matcher = _IndexedMatcher(ruler.matcher, patterns)
     return True
