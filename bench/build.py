@@ -90,15 +90,17 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
 
     imported = time.perf_counter()
     seconds = dict.fromkeys([k for k, _ in STAGES], 0.0)
+    cpu = dict.fromkeys(seconds, 0.0)  # the same, in this process's CPU time
     calls = dict.fromkeys(seconds, 0)
 
     def timed(key: str, fn):
         def wrapper(*args, **kwargs):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             try:
                 return fn(*args, **kwargs)
             finally:
                 seconds[key] += time.perf_counter() - t
+                cpu[key] += time.process_time() - c
                 calls[key] += 1
 
         return wrapper
@@ -109,25 +111,27 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
         def wrapper(*args, **kwargs):
             items = iter(fn(*args, **kwargs))
             while True:
-                t = time.perf_counter()
+                t, c = time.perf_counter(), time.process_time()
                 try:
                     item = next(items)
                 except StopIteration:
                     return
                 finally:
                     seconds[key] += time.perf_counter() - t
+                    cpu[key] += time.process_time() - c
                 calls[key] += 1
                 yield item
 
         return wrapper
 
     # models first, so that their one-off cost is a stage of its own
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     real_nlp = km.nlp()
     shapes()
     load_gazetteer()
     km._matcher()
     seconds["load"] += time.perf_counter() - t
+    cpu["load"] += time.process_time() - c
 
     class TimedPipeline:
         """spaCy's pipeline, timed when called or piped; everything else passes through."""
@@ -159,9 +163,10 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
     real_articles = GraphStore.articles
 
     def articles(self):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         rows = list(real_articles(self))
         seconds["lookup"] += time.perf_counter() - t
+        cpu["lookup"] += time.process_time() - c
         return iter(rows)
 
     GraphStore.articles = articles
@@ -210,8 +215,12 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
     version = kb.extractor_version() if hasattr(kb, "extractor_version") else None
     store.close()
     seconds["rules"] -= seconds["spacy"]
+    cpu["rules"] -= cpu["spacy"]
     total = seconds["load"] + t_build
     seconds["other"] = max(0.0, total - sum(v for k, v in seconds.items() if k != "other"))
+    cpu["other"] = max(
+        0.0, cpu["load"] + cpu_build - sum(v for k, v in cpu.items() if k != "other")
+    )
     processed = sum(counts.values())
     rss_samples.append((processed, round(_rss_mib(), 1)))
     return {
@@ -230,6 +239,7 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
         "cpu_seconds": time.process_time(),
         "end_to_end_seconds": total,
         "stage_seconds": seconds,
+        "stage_cpu_seconds": cpu,
         "stage_calls": calls,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "rss_samples_mib": rss_samples,
@@ -360,15 +370,29 @@ def report(results: list[dict]) -> str:
             continue
         n = max(1, b["processed"])
         total = b["end_to_end_seconds"]
+        cpu = b.get("stage_cpu_seconds") or {}
+        cpu_total = sum(cpu.values())
         rows = []
         for key, label in STAGES:
-            s = b["stage_seconds"][key]
+            s, c = b["stage_seconds"][key], cpu.get(key, 0.0)
             per = f"{s / n * 1000:,.1f}" if key not in ("load",) else "-"
-            rows.append([label, f"{s:,.1f}", per, f"{100 * s / total:.1f}%"])
-        rows.append(["total (end to end)", f"{total:,.1f}", f"{total / n * 1000:,.1f}", "100%"])
+            cpu_per = f"{c / n * 1000:,.1f}" if key not in ("load",) else "-"
+            share = f"{100 * c / cpu_total:.1f}%" if cpu_total else "-"
+            rows.append([label, f"{s:,.1f}", per, f"{c:,.1f}", cpu_per, share])
+        rows.append(
+            [
+                "total (end to end)",
+                f"{total:,.1f}",
+                f"{total / n * 1000:,.1f}",
+                f"{cpu_total:,.1f}",
+                f"{cpu_total / n * 1000:,.1f}",
+                "100%",
+            ]
+        )
         lines.append("")
         lines.append(f"Stages, {r['size']:,} articles ({b['processed']:,} processed):")
-        lines.append(_table(["stage", "seconds", "ms/article", "share"], rows))
+        headers = ["stage", "seconds", "ms/article", "CPU s", "CPU ms/article", "CPU share"]
+        lines.append(_table(headers, rows))
         samples = ", ".join(f"{k:,}: {v:,.0f}" for k, v in b["rss_samples_mib"])
         lines.append(f"RSS (MiB) after N articles: {samples}")
         la, lb = b["loadavg_before"], b["loadavg_after"]

@@ -200,14 +200,20 @@ def _publishing_state(source: str) -> str | None:
         return None  # a newspaper or agency, even one named after its city
     found = []
     for form, entry in gaz.orgs.items():
-        if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source):
+        if form in source and _names(form, source):
             if entry.kind != "state":
                 return None  # a news agency or an international body, not a government
             found.append((source.index(form), entry.name))
     for form, state in list(gaz.capitals.items()) + list(gaz.demonyms.items()):
-        if re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source):
+        if form in source and _names(form, source):
             found.append((source.index(form), state))
     return min(found)[1] if found else None
+
+
+def _names(form: str, source: str) -> bool:
+    """Whether the source names the form as a whole word (callers test `in` first: compiling
+    a pattern for each of the gazetteer's thousands of forms was most of resolution's time)."""
+    return re.search(rf"(?<![\w.]){re.escape(form)}(?![\w])", source) is not None
 
 
 def _organisations(mentions: Mentions, persons: dict[str, Person]) -> dict[str, Organisation]:

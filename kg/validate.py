@@ -34,7 +34,9 @@ class Violation:
 
 @cache
 def shapes() -> Graph:
-    graph = Graph()
+    # pySHACL reads the shapes graph for every focus node: the store without named-graph
+    # bookkeeping answers that a sixth faster than the default one
+    graph = Graph(store="SimpleMemory")
     graph.parse(ONTOLOGY_DIR / "shapes.ttl", format="turtle")
     return graph
 
@@ -57,8 +59,8 @@ _prepared = lru_cache(maxsize=64)(prepareQuery)
 
 def validate_graph(graph: Graph) -> list[Violation]:
     """The violations of one article graph (an empty list when it conforms)."""
-    data = _ParsedOnce(identifier=graph.identifier)
-    data += graph
+    # a view of the graph's own store, not a copy (pySHACL with inplace=True changes nothing)
+    data = _ParsedOnce(store=graph.store, identifier=graph.identifier)
     conforms, report, _ = shacl_validate(
         data, shacl_graph=shapes(), inference="none", allow_warnings=True, inplace=True
     )
