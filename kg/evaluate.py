@@ -2,7 +2,8 @@
 
 The rules are those of the project's official scorer (shared/eval/score.py): the same contract
 queries, name normalisation, matching and one-to-one pairing, and the same figures. Only the
-way each article is built differs: here in memory with kg.build.article_graph, where score.py
+way each article is built differs: here in this process with kg.build.article_graph (then
+through a temporary store, so the graph is read in the order score.py reads it), where score.py
 runs `kg build` and `kg export` for every article, so a run takes seconds instead of minutes.
 
     from kg.evaluate import evaluate
@@ -18,14 +19,18 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tempfile
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 CATEGORIES = ("diplomats", "organisations", "rounds", "meetings")
 ATTRIBUTES = ("title", "affiliation", "round_dates", "meeting_dates")
@@ -719,7 +724,7 @@ class ArticleFailure(Exception):
 
 
 def graph_store(article_path: Path, *, validate: bool = True) -> ox.Store:
-    """An in-memory store holding what `kg build ARTICLE` would store for one article file.
+    """An in-memory store holding what `kg export` gives after `kg build ARTICLE`.
 
     Raises ArticleFailure where `kg build` would exit with an error: an unreadable file, an
     extraction that fails, or (with validate) a graph that breaks the SHACL shapes.
@@ -730,7 +735,7 @@ def graph_store(article_path: Path, *, validate: bool = True) -> ox.Store:
     if errors:
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise ArticleFailure(f"{errors[0]}{more}")
-    store = ox.Store()
+    graphs = []
     for article in articles:
         try:
             graph = article_graph(article)
@@ -747,11 +752,29 @@ def graph_store(article_path: Path, *, validate: bool = True) -> ox.Store:
                     f"{article.source_file}: {len(violations)} SHACL violation(s), so "
                     f"'kg build' would not store it; first: {violations[0].describe()}"
                 )
-        store.load(
-            graph.serialize(format="nt", encoding="utf-8"),
-            format=ox.RdfFormat.N_TRIPLES,
-            to_graph=ox.NamedNode(str(graph.identifier)),
-        )
+        graphs.append(graph)
+    return _as_exported(graphs)
+
+
+def _as_exported(graphs: Iterable[Graph]) -> ox.Store:
+    """The graphs as score.py sees them: stored on disk, exported as N-Quads, loaded in memory.
+
+    The scorer pairs predictions with gold items in the order the queries return them, and an
+    in-memory store returns them in the order they were loaded. rdflib serializes a graph in
+    the order of its hash-keyed indices, which changes with PYTHONHASHSEED; the on-disk store
+    keeps quads in key order, so its export is the same for the same graph, whatever the seed.
+    """
+    from kg.store import GraphStore
+
+    with (
+        tempfile.TemporaryDirectory(prefix="kg-eval-") as tmp,
+        GraphStore(Path(tmp) / "store") as disk,
+    ):
+        for graph in graphs:
+            disk.replace_article(graph)
+        data = disk.export("nquads")
+    store = ox.Store()
+    store.bulk_load(data, format=ox.RdfFormat.N_QUADS)
     return store
 
 
