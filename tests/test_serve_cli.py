@@ -6,7 +6,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -16,12 +15,9 @@ from typing import Any
 import httpx
 import pytest
 from click.testing import CliRunner
-from serve_live import BASE, DKG, build_store
+from serve_live import BASE, DKG, build_store, kg_serve
 
 from kg.serve import serve_command
-
-# The command as `kg serve` runs it, without depending on how the CLI registers it.
-_SERVE = "import sys; from kg.serve import serve_command; serve_command(sys.argv[1:])"
 
 
 def _env() -> dict[str, str]:
@@ -30,22 +26,8 @@ def _env() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = build_store(tmp_path_factory.mktemp("cli") / "store")
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0", "--workers", "2"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    try:
-        assert line.startswith("Serving "), line + (proc.stderr.read() if proc.poll() else "")
-        yield line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    with kg_serve(build_store(tmp_path_factory.mktemp("cli") / "store")) as server:
+        yield server.url
 
 
 def test_prints_the_url_it_serves(served: str) -> None:
@@ -138,44 +120,15 @@ def test_help_has_an_example() -> None:
 _SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 
 
-def _serving_processes(supervisor: int) -> set[int]:
-    """The live (not zombie) child processes of the `kg serve` supervisor."""
-    children: set[int] = set()
-    for task in Path(f"/proc/{supervisor}/task").iterdir():
-        children |= {int(pid) for pid in (task / "children").read_text().split()}
-    return {pid for pid in children if _alive(pid)}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
-
-
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_timeout_retires_the_serving_process_and_spares_other_clients(tmp_path: Path) -> None:
     store = build_store(tmp_path / "store")
-    proc = subprocess.Popen(
-        [
-            *(sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0"),
-            *("--workers", "2", "--timeout", "1"),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=_env(),
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().split(" at ", 1)[1].split(" ", 1)[0] + "sparql"
+    with kg_serve(store, "--timeout", "1") as server:
+        url = server.url + "/sparql"
         fast = f"SELECT ?d WHERE {{ ?d a <{DKG}Diplomat> }}"
         with httpx.Client(timeout=60) as client:
             assert client.get(url, params={"query": fast}).status_code == 200
-            deadline = time.monotonic() + 30
-            while len(before := _serving_processes(proc.pid)) < 2:
-                assert time.monotonic() < deadline, "the serving processes did not start"
-                time.sleep(0.1)
+            before = server.wait_for_processes(2)
             slow: dict[str, Any] = {}
 
             def run_slow() -> None:
@@ -197,14 +150,10 @@ def test_timeout_retires_the_serving_process_and_spares_other_clients(tmp_path: 
         assert slow["done"] - started < 1 + 8  # the limit, plus slack for a loaded machine
         # The process that ran it leaves (which ends the query), and another takes its place.
         deadline = time.monotonic() + 30
-        while len(before & _serving_processes(proc.pid)) != 1 and time.monotonic() < deadline:
+        while len(before & server.pids) != 1 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert len(before & _serving_processes(proc.pid)) == 1
-        while len(_serving_processes(proc.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert len(_serving_processes(proc.pid)) == 2
+        assert len(before & server.pids) == 1
+        after = server.wait_for_processes(2)
+        assert len(after - before) == 1
         with httpx.Client(timeout=60) as client:
             assert client.get(url, params={"query": fast}).status_code == 200
-    finally:
-        proc.terminate()
-        proc.wait(20)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from serve_live import DKG, LAYOUTS, LiveServer, ServedProcess, build_store, serving
+from serve_live import DKG, LAYOUTS, LiveServer, ServedProcess, build_store, kg_serve, serving
 
 from kg.build import build
 from kg.queries import QUERIES_DIR, load_canned
@@ -259,27 +259,10 @@ def corpus_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "store"
 
 
-_SERVE = "import sys; from kg.serve import serve_command; serve_command(sys.argv[1:])"
-
-
 @pytest.fixture(scope="module")
 def served_corpus(corpus_store: Path) -> Iterator[str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("KG_TOKEN", "KG_STORE")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, "--store", str(corpus_store), "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline()
-    try:
-        assert line.startswith("Serving "), line + (proc.stderr.read() if proc.poll() else "")
-        yield line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
-    finally:
-        proc.terminate()
-        proc.wait(20)
+    with kg_serve(corpus_store) as server:
+        yield server.url
 
 
 @dataclass

@@ -15,8 +15,6 @@ import json
 import os
 import re
 import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +32,7 @@ from serve_live import (
     LiveServer,
     ServedProcess,
     build_store,
+    kg_serve,
     live_server,
     serving,
 )
@@ -692,27 +691,13 @@ def _listening(pid: int, port: int) -> set[str]:
     return found
 
 
-_SERVE = "import sys; from kg.serve import serve_command; serve_command(sys.argv[1:])"
-
-
 def test_kg_serve_listens_on_loopback_only_and_limits_urls(store: Path) -> None:
     """Also: the default URL limit, and a request head without end, are refused with a clear
     answer by the HTTP layer itself (httptools, unlike h11, has no limit of its own)."""
-    env = {k: v for k, v in os.environ.items() if k not in ("KG_TOKEN", "KG_STORE")}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", _SERVE, "--store", str(store), "--port", "0", "--workers", "1"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        assert proc.stdout is not None
-        line = proc.stdout.readline()
-        assert line.startswith("Serving "), line
-        url = line.split(" at ", 1)[1].split(" ", 1)[0].rstrip("/")
+    with kg_serve(store, workers=1) as server:
+        url = server.url
         port = int(url.rsplit(":", 1)[1])
-        assert _listening(proc.pid, port) == {"0100007F"}  # 127.0.0.1, nothing else
+        assert _listening(server.proc.pid, port) == {"0100007F"}  # 127.0.0.1, nothing else
         assert get(url, "/sparql?query=" + "ASK%7B%7D" + "+" * 65_000).status == 200
         for plus in (66_000, 1_000_000):
             long_get = get(url, "/sparql?query=" + "ASK%7B%7D" + "+" * plus)
@@ -722,9 +707,6 @@ def test_kg_serve_listens_on_loopback_only_and_limits_urls(store: Path) -> None:
         huge_head = get(url, "/sparql?query=ASK%7B%7D", {"X-Filler": "x" * 2_000_000})
         assert huge_head.status == 431, huge_head.text[:200]
         assert get(url, "/sparql?query=ASK%7B%7D", {"X-Filler": "x" * 50_000}).status == 200
-    finally:
-        proc.terminate()
-        proc.wait(20)
 
 
 def test_pipelined_requests_are_no_over_long_head(store: Path) -> None:
