@@ -33,14 +33,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.build import _dir_bytes, _rss_mib  # noqa: E402  (after the path is set)
+
 SAMPLE_EVERY = 10_000  # articles between RSS samples
-
-
-def _rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child(corpus: Path, store_path: Path, prune: bool) -> dict:
@@ -81,7 +76,7 @@ def child(corpus: Path, store_path: Path, prune: bool) -> dict:
         "counts": {k: report.count(k) for k in ("built", "unchanged", "invalid", "failed")},
         "pruned": len(report.pruned),
         "errors": len(report.errors),
-        "store_mib": sum(f.stat().st_size for f in store_path.rglob("*") if f.is_file()) / 2**20,
+        "store_mib": _dir_bytes(store_path) / 2**20,
     }
 
 
