@@ -1,6 +1,6 @@
 """Benchmark the end-to-end build (`kg.build.build`) on synthetic corpora of given sizes.
 
-    .venv/bin/python bench/build.py [--sizes 1000 10000] [--seed 1] [--max-seconds 1800]
+    .venv/bin/python bench/build.py [--sizes 1000 10000] [--seed 1] [--max-seconds 1800] [--jobs 2]
 
 For each size it writes a corpus with bench/corpus.py (not timed), then builds it into a fresh
 store in a temporary directory, in a fresh subprocess (so that peak memory is the build's own),
@@ -74,10 +74,14 @@ def _dir_bytes(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
-def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path | None) -> dict:
+def child_build(
+    corpus: Path, store_path: Path, max_seconds: float, code: Path | None, jobs: int = 1
+) -> dict:
     """Build `corpus` into `store_path` with every stage timed; returns the measurements.
 
-    `code` is a snapshot of kg/ and ontology/ to import instead of the working tree's.
+    `code` is a snapshot of kg/ and ontology/ to import instead of the working tree's. With
+    `jobs` > 1 the articles are extracted in that many processes (kg build --jobs), and only
+    this process's stages (reading, hash lookup, store writes) can be timed.
     """
     started = time.perf_counter()
     if code is not None:
@@ -124,12 +128,14 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
 
         return wrapper
 
-    # models first, so that their one-off cost is a stage of its own
+    # models first, so that their one-off cost is a stage of its own; with --jobs the
+    # extracting processes load them, and this one never does (as in kg build --jobs)
     t, c = time.perf_counter(), time.process_time()
-    real_nlp = km.nlp()
-    shapes()
-    load_gazetteer()
-    km._matcher()
+    real_nlp = km.nlp() if jobs == 1 else None
+    if jobs == 1:
+        shapes()
+        load_gazetteer()
+        km._matcher()
     seconds["load"] += time.perf_counter() - t
     cpu["load"] += time.process_time() - c
 
@@ -145,8 +151,9 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
         def __getattr__(self, name: str):
             return getattr(real_nlp, name)
 
-    pipeline = TimedPipeline()
-    km.nlp = lambda: pipeline
+    if jobs == 1:
+        pipeline = TimedPipeline()
+        km.nlp = lambda: pipeline
     if hasattr(kb, "iter_articles"):  # read as the build goes (kg after 44e780b)
         kb.iter_articles = timed_iter("read", kb.iter_articles)
     else:
@@ -203,7 +210,8 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
     store = GraphStore(store_path)
     complete = True
     try:
-        report = kb.build([corpus], store, progress=progress)
+        extract = kb.ProcessExtract(jobs) if jobs > 1 else None
+        report = kb.build([corpus], store, progress=progress, extract=extract)
         read_errors = [str(e) for e in report.errors[:5]]
     except _Deadline:
         complete = False
@@ -236,7 +244,10 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
         "load_seconds": seconds["load"],
         "build_seconds": t_build,
         "build_cpu_seconds": cpu_build,
-        "cpu_seconds": time.process_time(),
+        # the extracting processes have ended (and been waited for) by now
+        "cpu_seconds": time.process_time() + _children_cpu(),
+        "jobs": jobs,
+        "worker_peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         "end_to_end_seconds": total,
         "stage_seconds": seconds,
         "stage_cpu_seconds": cpu,
@@ -253,11 +264,18 @@ def child_build(corpus: Path, store_path: Path, max_seconds: float, code: Path |
 # --- the parent: corpora, subprocesses, tables ----------------------------------------------
 
 
-def run_child(corpus: Path, store: Path, max_seconds: float, code: Path | None) -> dict:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_child(
+    corpus: Path, store: Path, max_seconds: float, code: Path | None, jobs: int = 1
+) -> dict:
     """One build in a fresh interpreter; a hard timeout backs up the child's own deadline."""
     out = store.parent / f"{store.name}-{int(time.time() * 1000)}.json"
     cmd = [sys.executable, __file__, "--child", str(corpus), str(store), str(max_seconds)]
-    cmd += [str(out), str(code or "")]
+    cmd += [str(out), str(code or ""), str(jobs)]
     t = time.perf_counter()
     try:
         # stderr passes through: the child reports its progress there
@@ -360,7 +378,8 @@ def report(results: list[dict]) -> str:
     lines.append(_table(headers, rows))
     lines.append(
         "seconds = loading the models + kg.build.build() (wall clock); CPU s = the build "
-        "process's user+system CPU time (a fairer number on a busy machine); rebuild s = "
+        "process's user+system CPU time, and its extracting processes' with --jobs (a fairer "
+        "number on a busy machine); rebuild s = "
         "kg.build.build() on the unchanged corpus into the same store (start-up and imports "
         "not included)"
     )
@@ -391,6 +410,12 @@ def report(results: list[dict]) -> str:
         )
         lines.append("")
         lines.append(f"Stages, {r['size']:,} articles ({b['processed']:,} processed):")
+        if b.get("jobs", 1) > 1:
+            lines.append(
+                f"(extracted in {b['jobs']} processes: only the storing process's stages are "
+                "timed, and its waiting for them is in 'other'; peak RSS of the largest "
+                f"extracting process {b['worker_peak_rss_mib']:,.0f} MiB)"
+            )
         headers = ["stage", "seconds", "ms/article", "CPU s", "CPU ms/article", "CPU share"]
         lines.append(_table(headers, rows))
         samples = ", ".join(f"{k:,}: {v:,.0f}" for k, v in b["rss_samples_mib"])
@@ -425,9 +450,9 @@ def report(results: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--child":
-        corpus, store, max_seconds, out, code = argv[1:6]
+        corpus, store, max_seconds, out, code, jobs = argv[1:7]
         result = child_build(
-            Path(corpus), Path(store), float(max_seconds), Path(code) if code else None
+            Path(corpus), Path(store), float(max_seconds), Path(code) if code else None, int(jobs)
         )
         Path(out).write_text(json.dumps(result))
         return 0
@@ -436,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--max-seconds", type=float, default=1800, help="bound on each build (default 1800)"
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        help="extract in this many processes, as kg build --jobs does (default 1)",
     )
     parser.add_argument("--no-rebuild", action="store_true", help="skip the incremental rebuild")
     parser.add_argument("--workdir", type=Path, help="keep corpora and stores here (kept)")
@@ -479,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             store = workdir / f"store-{size}"
             shutil.rmtree(store, ignore_errors=True)
-            build = run_child(path, store, args.max_seconds, code)
+            build = run_child(path, store, args.max_seconds, code, args.jobs)
             entry = {"size": size, "seed": args.seed, "build": build}
             if not build.get("killed"):
                 print(
@@ -490,7 +521,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if not args.no_rebuild:
                     again = path if build["complete"] else _truncate(path, build["processed"])
-                    entry["rebuild"] = run_child(again, store, args.max_seconds, code)
+                    entry["rebuild"] = run_child(again, store, args.max_seconds, code, args.jobs)
             results.append(entry)
             if not args.workdir:
                 shutil.rmtree(store, ignore_errors=True)
