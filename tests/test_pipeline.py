@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner
 from rdflib import RDF, RDFS, XSD, Literal
 
+import kg.build
 from kg.articles import Article
 from kg.assemble import assemble
 from kg.build import Extracted, batches, build
@@ -184,6 +185,44 @@ def test_rebuild_is_incremental_and_iris_are_stable(tmp_path: Path) -> None:
     assert forced.count("built") == 1
     assert {str(q) for q in store.oxigraph} == quads
     store.close()
+
+
+def test_a_new_release_reads_the_corpus_again_only_if_the_extraction_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = GraphStore(tmp_path / "store")
+    build([SEED], store)
+    digest = kg.build.extractor_version().rpartition("+")[2]
+    monkeypatch.setattr(kg.build, "extractor_version", lambda: f"9.9.9+{digest}")
+    assert build([SEED], store).count("unchanged") == 1
+    monkeypatch.setattr(kg.build, "extractor_version", lambda: "0.1.0+000000000000")
+    assert build([SEED], store).count("built") == 1
+    store.close()
+
+
+def test_the_extraction_digest_covers_the_graph_modules_and_only_them(tmp_path: Path) -> None:
+    package = tmp_path / "kg"
+    shutil.copytree(ROOT / "kg", package, ignore=shutil.ignore_patterns("__pycache__"))
+    before = kg.build.extraction_digest(package)
+    assert before == kg.build.extractor_version().rpartition("+")[2]
+    (package / "cli.py").write_text("# the command line changed\n", encoding="utf-8")
+    (package / "serving" / "app.py").write_text("# so did the server\n", encoding="utf-8")
+    assert kg.build.extraction_digest(package) == before
+    for changed in ("mentions.py", "data/titles.txt"):
+        with (package / changed).open("a", encoding="utf-8") as f:
+            f.write("\n")
+        assert kg.build.extraction_digest(package) != before
+        before = kg.build.extraction_digest(package)
+
+
+def test_the_graph_modules_are_kg_build_and_the_kg_modules_it_imports() -> None:
+    # a module the build starts to import decides graphs too; one it no longer imports does not
+    code = "import sys, kg.build; print(*sorted(m for m in sys.modules if m.startswith('kg')))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+    ).stdout.split()
+    expected = {"kg" if name == "__init__" else f"kg.{name}" for name in kg.build.GRAPH_MODULES}
+    assert set(loaded) == expected
 
 
 def test_bad_files_are_reported_and_good_ones_built(tmp_path: Path) -> None:
