@@ -50,6 +50,17 @@ class ArticleRef:
         return cls(article.id, article.source_file, article.notes)
 
 
+@dataclass(frozen=True)
+class ReadBefore(ArticleRef):
+    """An article of a file unchanged since a build read it: what that build found, not reread."""
+
+    content_hash: str = ""
+
+    @classmethod
+    def of_article(cls, article: Article) -> ReadBefore:
+        return cls(article.id, article.source_file, article.notes, article.content_hash)
+
+
 @dataclass
 class ArticleResult:
     article: ArticleRef
@@ -155,13 +166,74 @@ def read_articles(
 ) -> tuple[list[Article], list[ArticleError]]:
     """Every article under the paths, and every file that could not be read."""
     errors: list[ArticleError] = []
-    return list(iter_articles(paths, errors, default_date)), errors
+    articles = [a for a in iter_articles(paths, errors, default_date) if isinstance(a, Article)]
+    return articles, errors
+
+
+class ReadCache:
+    """What each article file held when a build last read it all without a problem.
+
+    A file whose size, modification and change times and --date are as they were then need not
+    be read again (the change time moves on every write, even one that restores the
+    modification time), provided that `reusable` accepts what it held: the build accepts it
+    only when every article in it is stored from that very text by this extraction.
+    """
+
+    def __init__(
+        self,
+        entries: dict[str, object],
+        default_date: date | None,
+        reusable: Callable[[list[ReadBefore]], bool],
+    ) -> None:
+        self.entries = entries
+        self.date = default_date.isoformat() if default_date else None
+        self.reusable = reusable
+        self.now: dict[str, object] = {}  # this build's entries: the files it met
+
+    def _key(self, path: Path) -> list[object]:
+        st = path.stat()
+        return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, self.date]
+
+    def reuse(self, path: Path) -> list[ReadBefore] | None:
+        """The file's articles as last read, if it is unchanged and they are all reusable."""
+        entry = self.entries.get(str(path))
+        try:
+            if not isinstance(entry, dict) or entry.get("key") != self._key(path):
+                return None
+            found = [ReadBefore(i, str(path), tuple(notes), h) for i, h, notes in entry["articles"]]
+        except (OSError, KeyError, TypeError, ValueError):
+            return None  # gone, or an entry damaged: read the file
+        if not self.reusable(found):
+            return None
+        self.now[str(path)] = entry
+        return found
+
+    def reader(self, path: Path) -> Callable[[list[ReadBefore] | None], None]:
+        """Call what this returns once the file is read: with its articles, or None after a
+        problem. Its key is taken now, before reading, so a file that changes while it is read
+        is read again next time."""
+        try:
+            key = self._key(path)
+        except OSError:
+            return lambda _: None
+
+        def done(articles: list[ReadBefore] | None) -> None:
+            if articles is not None:
+                rows = [[a.id, a.content_hash, list(a.notes)] for a in articles]
+                self.now[str(path)] = {"key": key, "articles": rows}
+
+        return done
 
 
 def iter_articles(
-    paths: list[Path], errors: list[ArticleError], default_date: date | None = None
-) -> Iterator[Article]:
-    """The articles under the paths, read one at a time; what cannot be read goes to `errors`."""
+    paths: list[Path],
+    errors: list[ArticleError],
+    default_date: date | None = None,
+    cache: ReadCache | None = None,
+) -> Iterator[Article | ReadBefore]:
+    """The articles under the paths, read one at a time; what cannot be read goes to `errors`.
+
+    With a cache, the articles of an unchanged file come as what was read before."""
     seen: dict[str, str] = {}
     for given in paths:
         found = False
@@ -170,9 +242,13 @@ def iter_articles(
             if not path.exists():
                 errors.append(ArticleError(str(path), "does not exist; check the path"))
                 continue
-            for item in read_path(path, default_date):
+            before = cache.reuse(path) if cache else None
+            done = cache.reader(path) if cache and before is None else None
+            clean: list[ReadBefore] | None = []  # the file's articles, while none is bad
+            for item in before if before is not None else read_path(path, default_date):
                 if isinstance(item, ArticleError):
                     errors.append(item)
+                    clean = None
                 elif item.id in seen:
                     errors.append(
                         ArticleError(
@@ -181,9 +257,14 @@ def iter_articles(
                             'rename one of the files (or give the records distinct "id" fields)',
                         )
                     )
+                    clean = None
                 else:
                     seen[item.id] = item.source_file
+                    if clean is not None and isinstance(item, Article):
+                        clean.append(ReadBefore.of_article(item))
                     yield item
+            if done:
+                done(clean)
         if not found:  # an empty directory: most likely a wrong path, and --prune must not run
             errors.append(ArticleError(str(given), "has no files in it; check the path"))
 
@@ -217,14 +298,32 @@ def build(
     saved = dict(ledger)
     stamp = {"version": extractor_version(), "shapes": shapes_version()}
 
+    def unchanged(iri: str, content_hash: str) -> bool:
+        stored_hash, version = known.get(iri, (None, None))
+        return stored_hash == content_hash and same_extraction(version, stamp["version"])
+
+    def reusable(found: list[ReadBefore]) -> bool:
+        # stored from this very text by this extraction, and none found invalid (the ledger's
+        # articles are decided below, from their text)
+        for a in found:
+            iri = _graph_iri(base, a.id)
+            if not unchanged(iri, a.content_hash) or iri in ledger:
+                return False
+        return True
+
+    cache = ReadCache(store.read_files(), default_date, reusable)
+
     def changed() -> Iterator[Article]:
         """The articles to extract; the others are reported as they are read."""
-        for article in iter_articles(paths, errors, default_date):
+        for article in iter_articles(paths, errors, default_date, cache):
+            if isinstance(article, ReadBefore):
+                ref = ArticleRef(article.id, article.source_file, article.notes)
+                _record(report, ArticleResult(ref, "unchanged"), progress)
+                continue
             iri = _graph_iri(base, article.id)
             cached = None if force else _cached_violations(ledger.get(iri), article, stamp)
             ref = ArticleRef.of(article)
-            content_hash, version = known.get(iri, (None, None))
-            if content_hash == article.content_hash and same_extraction(version, stamp["version"]):
+            if unchanged(iri, article.content_hash):
                 # stored; an invalid graph only with --keep-invalid, which the ledger remembers
                 outcome: Outcome = "unchanged" if cached is None else "invalid"
                 result = ArticleResult(
@@ -267,6 +366,7 @@ def build(
     store.flush()
     if ledger != saved:
         store.save_invalid_articles(ledger)
+    store.save_read_files(cache.now)
     return report
 
 

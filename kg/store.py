@@ -18,6 +18,7 @@ from kg.namespaces import DKG, PREFIXES
 
 DEFAULT_STORE = "kg-store"
 INVALID_LEDGER = "kg-invalid-articles.json"
+READ_FILES = "kg-read-files.json"
 
 
 class StoreError(Exception):
@@ -120,30 +121,37 @@ class GraphStore:
     def remove_article(self, graph_iri: str) -> None:
         self.oxigraph.remove_graph(ox.NamedNode(graph_iri))
 
-    @property
-    def _ledger_path(self) -> Path:
-        return self.path / INVALID_LEDGER
+    def invalid_articles(self) -> dict[str, object]:
+        """What the last builds found invalid and did not store: graph IRI → a JSON record."""
+        return self._read_json(INVALID_LEDGER)
 
-    def invalid_articles(self) -> dict[str, dict[str, object]]:
-        """What the last builds found invalid and did not store: graph IRI → a JSON record.
+    def save_invalid_articles(self, records: dict[str, object]) -> None:
+        self._write_json(INVALID_LEDGER, records)
 
-        A cache kept beside the graph (a file in the store directory, not in a graph, so no
-        query sees it): losing it or finding it stale only means reading those articles again.
-        """
+    def read_files(self) -> dict[str, object]:
+        """What the last build read in each article file: path → a JSON record."""
+        return self._read_json(READ_FILES)
+
+    def save_read_files(self, records: dict[str, object]) -> None:
+        self._write_json(READ_FILES, records)
+
+    def _read_json(self, name: str) -> dict[str, object]:
+        # Caches kept beside the graph (files in the store directory, not in a graph, so no
+        # query sees them): losing one or finding it stale only means reading articles again.
         try:
-            data = json.loads(self._ledger_path.read_text(encoding="utf-8"))
+            data = json.loads((self.path / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}
         return data if isinstance(data, dict) else {}
 
-    def save_invalid_articles(self, records: dict[str, dict[str, object]]) -> None:
-        """Replace the ledger of invalid articles, atomically (a killed write leaves the old)."""
-        tmp = self._ledger_path.with_name(INVALID_LEDGER + ".part")
+    def _write_json(self, name: str, records: dict[str, object]) -> None:
+        """Replace a cache file, atomically (a killed write leaves the old one)."""
+        tmp = self.path / (name + ".part")
         with tmp.open("w", encoding="utf-8") as f:
             json.dump(records, f, ensure_ascii=False, sort_keys=True)
             f.flush()
             os.fsync(f.fileno())
-        tmp.replace(self._ledger_path)
+        tmp.replace(self.path / name)
 
     def articles(self) -> Iterator[ArticleRecord]:
         """Every article graph with the content hash it was built from."""
