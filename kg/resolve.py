@@ -96,8 +96,10 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
             longer[n] = first
             full_names.remove(n)
     by_surname: dict[str, list[str]] = {}
+    by_first: dict[str, list[str]] = {}
     for name in full_names:
         by_surname.setdefault(name.split()[-1].lower(), []).append(name)
+        by_first.setdefault(name.split()[0].lower(), []).append(name)
     persons: dict[str, Person] = {}
     latest: dict[str, int] = {}  # where each full name was last written out
     for m in mentions.persons:
@@ -105,6 +107,10 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
             latest[m.name] = m.start
         # "Aubert" when two Auberts are named: the one named most recently before
         candidates = by_surname.get(m.name.lower(), [])
+        # "Xi" for Xi Jinping, "Isaias" for Isaias Afwerki: names whose first part is the one
+        # used alone, when it is no one's surname and starts only that one person's name
+        if not candidates and len(by_first.get(m.name.lower(), [])) == 1:
+            candidates = by_first[m.name.lower()]
         surname_of = max(candidates, key=lambda n: latest.get(n, -1)) if candidates else m.name
         key = longer.get(m.name) or (m.name if m.name in full_names else surname_of)
         m.name = key

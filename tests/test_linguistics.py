@@ -288,6 +288,24 @@ def test_family_name_first_names_resolve_too() -> None:
     assert frozenset({"Wang Lei", "Ann Cole"}) in pairs(f)
 
 
+def test_a_name_used_by_its_first_part_is_one_person() -> None:
+    f = read(
+        "Chinese President Xu Jianmin met French President Paul Morel in Beijing on Monday. "
+        "President Xu said relations were strong."
+    )
+    assert set(f.persons) == {"Xu Jianmin", "Paul Morel"}
+    assert "Xu" in f.persons["Xu Jianmin"].aliases
+
+
+def test_a_first_part_two_names_share_stays_apart() -> None:
+    f = read(
+        "Foreign Minister Amir Farahani met Defence Minister Amir Tavakoli. "
+        "Amir said the meeting went well."
+    )
+    assert {"Amir Farahani", "Amir Tavakoli"} <= set(f.persons)
+    assert not any("Amir" in p.aliases for p in f.persons.values())
+
+
 def test_two_people_with_one_surname_stay_two_nodes() -> None:
     iris = IRIs()
     first = read("Foreign Minister Anna Novak met envoys.").persons
