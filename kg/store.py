@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,6 +75,24 @@ class ArticleRecord:
     version: str | None
 
 
+def _create(path: Path) -> None:
+    """Make an empty store at `path` all at once.
+
+    RocksDB writes a new database's files one after another, and one killed half-way cannot be
+    opened read-only ("Column family not found"), so the store is made beside and renamed into
+    place: `path` is either absent or a whole store.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        path.rmdir()  # empty (checked by the caller): a directory made ready for the store
+    partial = path.with_name(f".{path.name}.creating")
+    shutil.rmtree(partial, ignore_errors=True)  # left by a build killed while creating it
+    store = ox.Store(str(partial))
+    store.flush()
+    del store  # closes the database
+    partial.rename(path)
+
+
 class GraphStore:
     """The knowledge graph on disk. Readers open it read-only, so they never block a build."""
 
@@ -89,7 +108,8 @@ class GraphStore:
                     )
                 self.oxigraph = ox.Store.read_only(str(path))
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                if not path.exists() or (path.is_dir() and not any(path.iterdir())):
+                    _create(path)
                 self.oxigraph = ox.Store(str(path))
         except (OSError, RuntimeError) as exc:
             message = str(exc)
@@ -97,6 +117,11 @@ class GraphStore:
                 raise StoreError(
                     f"the store {path} is being written by another 'kg build'; "
                     "wait for it to finish or use another --store"
+                ) from exc
+            if "column family not found" in message.lower():
+                raise StoreError(
+                    f"the store {path} was left half-made by a build stopped as it created it; "
+                    f"run 'kg build PATH --store {path}' again to complete it"
                 ) from exc
             raise StoreError(f"cannot open the store {path}: {message}") from exc
         self.dataset = Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)

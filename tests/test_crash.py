@@ -86,8 +86,9 @@ def kill_after_writes(
 
 
 def kill_at_start(process: subprocess.Popen[bytes], store: Path, then: float) -> None:
-    """SIGKILL the build `then` seconds after its store directory appears: while it creates
-    the store, or loads the models before its first article."""
+    """SIGKILL the build `then` seconds after its store directory appears (made whole beside
+    it, then renamed: test_a_store_killed_while_it_is_created_is_absent_or_whole), while it
+    loads the models before its first article."""
     deadline = time.monotonic() + 120
     while process.poll() is None and not store.exists() and time.monotonic() < deadline:
         time.sleep(0.001)
@@ -95,6 +96,56 @@ def kill_at_start(process: subprocess.Popen[bytes], store: Path, then: float) ->
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     process.wait()
+
+
+def test_a_store_killed_while_it_is_created_is_absent_or_whole(tmp_path: Path) -> None:
+    # RocksDB creates a database file by file; killed half-way, it cannot be opened read-only
+    code = (
+        "import sys, time; from pathlib import Path; from kg.store import GraphStore; "
+        "GraphStore(Path(sys.argv[1])); time.sleep(9)"
+    )
+    rng = random.Random(SEED)
+    for run in range(12):
+        store = tmp_path / f"store{run}"
+        process = subprocess.Popen([sys.executable, "-c", code, str(store)], cwd=ROOT)
+        partial = tmp_path / f".store{run}.creating"
+        while not partial.exists() and not store.exists():
+            assert process.poll() is None, "the process creating the store failed"
+            time.sleep(0.0005)
+        time.sleep(rng.uniform(0, 0.03))
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        if store.exists():
+            with GraphStore(store, read_only=True) as gs:
+                assert len(gs) == 0
+        with GraphStore(store) as gs:  # a build then starts afresh
+            assert len(gs) == 0
+        assert not partial.exists()
+
+
+def test_a_half_made_store_is_named_and_a_build_completes_it(tmp_path: Path) -> None:
+    # such a store, as builds before atomic creation could leave: kill RocksDB's creation
+    code = "import sys, time, pyoxigraph; pyoxigraph.Store(sys.argv[1]); time.sleep(9)"
+    store = tmp_path / "store"
+    for _ in range(20):
+        shutil.rmtree(store, ignore_errors=True)
+        process = subprocess.Popen([sys.executable, "-c", code, str(store)])
+        while not (store / "CURRENT").exists() and process.poll() is None:
+            time.sleep(0.0005)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        try:
+            ox.Store.read_only(str(store))
+        except (OSError, RuntimeError):
+            break
+    else:
+        pytest.skip("RocksDB created every store whole before the kill")
+    with pytest.raises(StoreError, match=r"half-made.*run 'kg build PATH --store"):
+        GraphStore(store, read_only=True)
+    with GraphStore(store):
+        pass
+    with GraphStore(store, read_only=True) as gs:
+        assert len(gs) == 0
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +181,7 @@ def test_sigkill_at_random_points_never_leaves_a_broken_store(
         if killed == KILLS:
             break
         before = graphs(store)
-        # run 0 dies starting up (creating the store); then builds that resume, killed after
+        # run 0 dies starting up (the store just made); then builds that resume, killed after
         # writing some articles; then --force rebuilds, killed while replacing graphs
         force = ["--force"] if killed >= 3 or len(before) == ARTICLES else []
         process = start_build(store, corpus, *force)
