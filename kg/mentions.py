@@ -1423,7 +1423,9 @@ class Extractor:
             if token.i in used:
                 continue
             lower, lemma = token.lower_, token.lemma_.lower()
-            if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
+            if lower in _ROUND_WORDS or (
+                lower in trig["round_nouns"] and self._ordinal(token, counting=True)
+            ):
                 event = self._round(token, sent, sentence)
             elif (previous := self._elided_round(token, sentence)) is not None:
                 # "the first round opened on Aug. 13; the second ran from Sept. 3 to 6"
@@ -1472,7 +1474,8 @@ class Extractor:
             None,
         )
 
-    def _ordinal(self, noun: Token) -> int | None:
+    def _ordinal(self, noun: Token, *, counting: bool = False) -> int | None:
+        """The round's number; with counting, also a "first" that only counts occasions."""
         if ordinal_value(noun.text):  # "the second" standing for "the second round"
             return ordinal_value(noun.text)
         # "the first senior-level trade talks since July" counts talks; it numbers no round
@@ -1481,11 +1484,28 @@ class Extractor:
         for t in noun.subtree:
             if t.i >= noun.i:
                 break
-            if t.lower_ in _ORDINALS:
-                return _ORDINALS[t.lower_]
-            m = _ORDINAL_RE.match(t.text)
-            if m:
-                return int(m.group(1))
+            value = ordinal_value(t.text)
+            if value == 1 and not counting and self._counting_span(noun) is not None:
+                return None
+            if value:
+                return value
+        return None
+
+    def _counting_span(self, noun: Token) -> tuple[int, int] | None:
+        """ "the first direct talks in three years", "first talks in weeks": the ordinal counts
+        occasions over a stretch of time (the span returned, in characters); it does not number
+        a round of a series, and the stretch is no date."""
+        end = noun.sent.end
+        periods = self.trig["count_periods"]
+        for t in self.doc[noun.i + 1 : min(noun.i + 12, end)]:
+            if t.is_punct and t.text != "-":
+                return None
+            if t.lower_ in ("in", "since"):
+                period = next(
+                    (w for w in self.doc[t.i + 1 : min(t.i + 5, end)] if w.lower_ in periods), None
+                )
+                if period is not None:
+                    return t.idx, period.idx + len(period.text)
         return None
 
     def _tense(self, verb: Token | None) -> Tense:
@@ -1975,6 +1995,10 @@ class Extractor:
         tense = self._tense(verb)
         began, began_span = self._start_clause(noun, sent, verb)
         date = self._date_for(noun, sent, tense, own_clause=True, skip=began_span)
+        counted = self._counting_span(noun) if date is not None else None
+        if counted and counted[0] <= sent.start_char + date.start < counted[1]:
+            # "their first talks in three years next week": next week, not in three years
+            date = self._date_for(noun, sent, tense, own_clause=True, skip=counted)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"

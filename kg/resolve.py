@@ -446,8 +446,17 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         upcoming = [r for r in same if r.number is None and r.later]
         if upcoming and last == em.number - 1:
             return upcoming[-1]
+        # the unnumbered talks it names: "their first talks in years next week ... the first
+        # round will run from July 9 to 13"
         return next(
-            (r for r in same if r.number is None and r.start is None and not r.earlier), None
+            (
+                r
+                for r in same
+                if r.number is None
+                and not r.earlier
+                and (r.start is None or (em.date is not None and _overlap(r.start, em.date.value)))
+            ),
+            None,
         )
     if em.order == "later":
         planned = [r for r in same if r.status == "planned" or r.later]

@@ -516,6 +516,18 @@ def test_a_numbered_forum_is_a_round() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-03", "2021-03-03")
 
 
+def test_a_first_that_counts_over_a_stretch_of_time_numbers_no_round() -> None:
+    f = read("Envoys of Chile and Peru held the first direct Lima talks in nearly four years today.")
+    (rnd,) = f.rounds
+    assert rnd.number is None and rnd.start.literal() == "2021-03-10"
+    counted = read(
+        "Envoys will hold their first direct Lima talks in five years next week. "
+        "The first round of the Lima talks will run from March 16 to 18."
+    )
+    (rnd,) = counted.rounds
+    assert rnd.number == 1 and rnd.start.literal() == "2021-03-16"
+
+
 # --- text form -------------------------------------------------------------------------------
 
 
