@@ -390,8 +390,15 @@ def _rounds(mentions: Mentions) -> list[Event]:
     talks = [
         e.process for e in ems if e.process and e.process not in known and _is_talks(e.process)
     ]
-    # one article usually follows one series: generic "peace talks" are that series
-    default = named.most_common(1)[0][0] if named else (talks[0] if talks else None)
+    # one article usually follows one series: generic "peace talks" are that series, and a
+    # round named without its series ("The 42nd round will begin on ...") is the series named
+    # before it, whatever its name ("the 41st round of conversations")
+    named_any = [e.process for e in ems if e.process]
+    default = (
+        named.most_common(1)[0][0]
+        if named
+        else (talks[0] if talks else (named_any[0] if named_any else None))
+    )
     rounds: list[Event] = []
     for em in ems:
         process = em.process
@@ -410,7 +417,13 @@ def _rounds(mentions: Mentions) -> list[Event]:
                 r.start = None
             else:
                 r.end = None
-    return [r for r in rounds if r.process]
+    return [r for r in rounds if r.process and _is_negotiation(r.process)]
+
+
+def _is_negotiation(process: str) -> bool:
+    """ "the ninth round of the chess tournament", "a new round of sanctions": not talks."""
+    words = set(re.split(r"[^a-z]+", process.lower()))
+    return not words & set(load().triggers["not_negotiation_series"])
 
 
 def _number_by_order(rounds: list[Event]) -> None:

@@ -528,6 +528,25 @@ def test_a_first_that_counts_over_a_stretch_of_time_numbers_no_round() -> None:
     assert rnd.number == 1 and rnd.start.literal() == "2021-03-16"
 
 
+def test_a_round_named_without_its_series_belongs_to_the_series_named_before() -> None:
+    f = read(
+        "The 12th round of conversations between the two delegations ended in Quito today. "
+        "The 13th round will begin in Quito on 22 March."
+    )
+    assert sorted(r.number for r in f.rounds) == [12, 13]
+    assert len({r.process for r in f.rounds}) == 1
+
+
+def test_rounds_of_games_elections_or_sanctions_are_no_negotiation() -> None:
+    f = read(
+        "The ninth round of the Riga chess tournament ended in a draw on Saturday. "
+        "The tenth round will be played on Sunday. "
+        "Voters go to the polls on Sunday for the second round of the presidential election. "
+        "The bloc adopted a fifth round of sanctions."
+    )
+    assert not f.rounds
+
+
 # --- text form -------------------------------------------------------------------------------
 
 
