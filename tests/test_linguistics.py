@@ -517,7 +517,9 @@ def test_a_numbered_forum_is_a_round() -> None:
 
 
 def test_a_first_that_counts_over_a_stretch_of_time_numbers_no_round() -> None:
-    f = read("Envoys of Chile and Peru held the first direct Lima talks in nearly four years today.")
+    f = read(
+        "Envoys of Chile and Peru held the first direct Lima talks in nearly four years today."
+    )
     (rnd,) = f.rounds
     assert rnd.number is None and rnd.start.literal() == "2021-03-10"
     counted = read(
