@@ -2083,6 +2083,9 @@ class Extractor:
                 a, b = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
                 for d in find_dates(sent.text, self.article.date, self._tense(t) or "past"):
                     if a <= sent.start_char + d.start < b:
+                        if t.dep_ == "acl" and d.until is None and d.value.precision == "day":
+                            # "the sixth round, held on 4 March,": a round held on one day
+                            d = replace(d, until=d.value)
                         return d, (a, b)
         return None, None
 

@@ -484,6 +484,12 @@ def test_a_participle_held_from_to_gives_a_rounds_span() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-01", "2021-03-05")
 
 
+def test_a_participle_held_on_one_day_gives_a_one_day_round() -> None:
+    f = read("When the 6th round of the Lima talks, held in Quito on 4 March, ended, envoys left.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-04", "2021-03-04")
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
