@@ -2040,12 +2040,18 @@ class Extractor:
             date_role=role,
             place=place or self._dateline(sentence),
             status=status,
-            number=self._ordinal(noun),
+            number=self._ordinal(noun) or self._first_opened(verb),
             process=self._process(sent.text, noun),
             order=order,
             one_day=one_day,
             began=began,
         )
+
+    def _first_opened(self, verb: Token | None) -> int | None:
+        """ "since the talks first opened in Vienna on April 6": that was the first round."""
+        if verb is None or verb.lemma_.lower() not in self.trig["start_verbs"]:
+            return None
+        return 1 if any(c.lower_ == "first" and c.dep_ == "advmod" for c in verb.children) else None
 
     @staticmethod
     def _stranded_predicate(noun: Token) -> Token | None:

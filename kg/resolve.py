@@ -478,6 +478,8 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         held = [r for r in same if r.earlier or (r.status == "held" and r.number is not None)]
         return held[-1] if held else None
     for r in reversed(same):
+        if em.date is not None and em.status == "held" and r.status == "planned":
+            continue  # "no date is set for a seventh round. The round began on June 12"
         if em.date is None or (r.start is None and r.end is None):
             return r
         if r.start is not None and _overlap(r.start, em.date.value):

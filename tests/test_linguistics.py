@@ -490,6 +490,25 @@ def test_a_participle_held_on_one_day_gives_a_one_day_round() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-04", "2021-03-04")
 
 
+def test_a_round_that_began_in_the_past_is_not_the_planned_next_one() -> None:
+    f = read(
+        "The 4th round of the Lima talks ended on Sunday. No date is set for a 5th round. "
+        "The round began on February 27."
+    )
+    fourth = next(r for r in f.rounds if r.number == 4)
+    assert fourth.start.literal() == "2021-02-27"
+    assert next(r for r in f.rounds if r.number == 5).start is None
+
+
+def test_talks_that_first_opened_on_a_day_name_the_first_round() -> None:
+    f = read(
+        "The 4th round of the Lima talks ended on Sunday, the longest since the talks first "
+        "opened in Quito on January 6."
+    )
+    first = next(r for r in f.rounds if r.number == 1)
+    assert first.start.literal() == "2021-01-06"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
