@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
@@ -143,6 +143,7 @@ _LIGHT_VERBS = {
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
 _NTH_DAY = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|\d+(?:nd|rd|th))\s+day\b", re.I)
+_COORDINATED = re.compile(r"\s*(?:and|to|through|-|–)\s*")
 _ROUND_WORDS = {"round", "cycle"}  # "the 8th round of", "the second cycle of"
 _DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
 _BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
@@ -1446,6 +1447,9 @@ class Extractor:
                 elif event is None and lower in trig["meeting_nouns"]:
                     # "the Co-Chairs of the Minsk Group held a video conference with ..."
                     event = self._meeting_from_noun(token, sent, sentence)
+            elif lower in trig["venue_series_nouns"] and self._venue_round(token):
+                # "the London talks", "the consultations in Oslo", "UN-led consultations"
+                event = self._round(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -1563,7 +1567,7 @@ class Extractor:
         tense: Tense,
         *,
         own_clause: bool = False,
-        skip: tuple[int, int] | None = None,
+        skip: Sequence[tuple[int, int]] = (),
     ) -> DateMention | None:
         """The date closest to the event's words, preferring one inside its clause.
 
@@ -1571,8 +1575,8 @@ class Extractor:
         "After boycotting the start of the talks, they met Sunday", Sunday is not the talks'.
         """
         dates = find_dates(sent.text, self.article.date, tense)
-        if skip is not None:  # another clause's date ("which began on ...")
-            dates = [d for d in dates if not skip[0] <= sent.start_char + d.start < skip[1]]
+        for a, b in skip:  # another clause's date ("which began on ...")
+            dates = [d for d in dates if not a <= sent.start_char + d.start < b]
         if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
         if own_clause:
@@ -1966,6 +1970,29 @@ class Extractor:
             any(o.start == b.start and o.kind == "body" for o in self.orgs) for b in bodies
         )
 
+    def _venue_round(self, noun: Token) -> bool:
+        """Talks known by their venue ("the London talks", "the consultations in Oslo") or by
+        their mediator ("UN-led consultations"), with no named counterpart: a round."""
+        if noun.pos_ != "NOUN" or noun.dep_ == "compound":
+            return False
+        if any(c.dep_ == "prep" and c.lower_ in ("with", "between") for c in noun.children):
+            return False  # "talks with Lavrov": a meeting
+        mediated = any(
+            c.dep_ in ("amod", "compound") and c.lower_ in self.trig["mediation_participles"]
+            for c in noun.children
+        )
+        definite = any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
+        if mediated or not definite:
+            return mediated
+        places = {(p.start, p.end) for p in self.places if p.end}
+        for c in noun.children:
+            named = c if c.dep_ == "compound" else None
+            if c.dep_ == "prep" and c.lower_ in ("in", "at"):
+                named = next((o for o in c.children if o.dep_ == "pobj"), None)
+            if named is not None and any(a <= named.idx < b for a, b in places):
+                return True
+        return False
+
     def _round_cue(self, noun: Token) -> bool:
         words = set(_phrase_text(noun).lower().split())
         text = noun.sent.text.lower()
@@ -1994,20 +2021,20 @@ class Extractor:
         verb = verb or self._stranded_predicate(noun)
         tense = self._tense(verb)
         began, began_span = self._start_clause(noun, sent, verb)
-        date = self._date_for(noun, sent, tense, own_clause=True, skip=began_span)
-        counted = self._counting_span(noun) if date is not None else None
-        if counted and counted[0] <= sent.start_char + date.start < counted[1]:
-            # "their first talks in three years next week": next week, not in three years
-            date = self._date_for(noun, sent, tense, own_clause=True, skip=counted)
+        # "their first talks in three years next week": next week, not in three years
+        skips = [s for s in (began_span, self._counting_span(noun)) if s is not None]
+        date = self._round_date(noun, sent, tense, skips)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"
             if date is None and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
                 # "signed a deal yesterday, ending the round": the round ends when they signed
-                date = self._date_for(verb.head, sent, tense, own_clause=True, skip=began_span)
+                date = self._round_date(verb.head, sent, tense, skips)
         if date is not None and noun.left_edge.idx <= sent.start_char + date.start < noun.idx:
             # "the Oct. 17 round": a date that names the round is not placed by the verb's tense
-            date = self._date_for(noun, sent, None, own_clause=True, skip=began_span)
+            date = self._round_date(noun, sent, None, skips)
+        if role == "start":
+            date = self._eve_of(noun, self._coordinated_days(sent, tense, date))
         date = self._day_of_talks(sent, date) if role == "start" else date
         order = self._order_of(noun)
         one_day = (
@@ -2046,6 +2073,51 @@ class Extractor:
             one_day=one_day,
             began=began,
         )
+
+    def _round_date(
+        self, anchor: Token, sent: Span, tense: Tense, skips: list[tuple[int, int]]
+    ) -> DateMention | None:
+        """The date in the round's clause, or one right after its phrase that the parser hung
+        elsewhere: "the consultations in Oslo, from 6 to 13 May"."""
+        date = self._date_for(anchor, sent, tense, own_clause=True, skip=skips)
+        if date is not None:
+            return date
+        near = self._date_for(anchor, sent, tense, skip=skips)
+        end = anchor.right_edge.idx + len(anchor.right_edge.text) - sent.start_char
+        if near is not None and near.start >= end and not sent.text[end : near.start].strip(" ,"):
+            return near
+        return None
+
+    def _coordinated_days(
+        self, sent: Span, tense: Tense, date: DateMention | None
+    ) -> DateMention | None:
+        """ "on Monday evening and today", "on 3 and 4 May": a round over both days."""
+        if date is None or date.until is not None or date.value.precision != "day":
+            return date
+        for d in find_dates(sent.text, self.article.date, tense):
+            first, second = (date, d) if d.start >= date.end else (d, date)
+            if (
+                d is not date
+                and d.value.precision == "day"
+                and _COORDINATED.fullmatch(sent.text[first.end : second.start])
+                and first.value.latest
+                < second.value.earliest
+                <= first.value.latest + timedelta(days=7)
+            ):
+                return replace(first, end=second.end, until=second.value)
+        return date
+
+    def _eve_of(self, noun: Token, date: DateMention | None) -> DateMention | None:
+        """ "on Sunday, on the eve of the talks": the talks began the day after."""
+        if date is None or date.value.precision != "day" or noun.head.lower_ != "of":
+            return date
+        if (
+            noun.head.head.lower_ != "eve"
+            or noun.left_edge.idx <= noun.sent.start_char + date.start
+        ):
+            return date
+        after = date.value.earliest + timedelta(days=1)
+        return replace(date, value=DateValue(after, after, "day"))
 
     def _first_opened(self, verb: Token | None) -> int | None:
         """ "since the talks first opened in Vienna on April 6": that was the first round."""

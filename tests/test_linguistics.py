@@ -509,6 +509,45 @@ def test_talks_that_first_opened_on_a_day_name_the_first_round() -> None:
     assert first.start.literal() == "2021-01-06"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Envoys met ahead of the Oslo talks, which open on Friday.",
+        "The deal was reached during the consultations in Oslo, which ended on Friday.",
+        "The Norwegian-brokered negotiations on the border resumed on Friday.",
+    ],
+)
+def test_talks_known_by_their_venue_or_mediator_are_a_round(text: str) -> None:
+    assert len(read(text).rounds) == 1
+
+
+def test_venue_talks_with_a_named_counterpart_stay_a_meeting() -> None:
+    f = read("Foreign Minister Ana Ruiz held the Oslo talks with Foreign Minister Jon Berg.")
+    assert not f.rounds
+
+
+def test_a_date_right_after_the_rounds_phrase_is_its_date() -> None:
+    # the parser hangs "from 1 to 5 March" on the verb of the outer clause
+    f = read(
+        "He praised the deal reached during the consultations in Oslo, Norway, "
+        "from 1 to 5 March last year."
+    )
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2020-03-01", "2020-03-05")
+
+
+def test_a_round_on_two_coordinated_days_spans_both() -> None:
+    f = read("The envoy hosted the Oslo talks of the two delegations on Tuesday evening and today.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-09", "2021-03-10")
+
+
+def test_the_eve_of_the_talks_is_the_day_before_they_begin() -> None:
+    f = read("The minister called the envoy on Sunday, on the eve of the Lisbon talks.")
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-03-08"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
