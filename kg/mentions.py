@@ -24,7 +24,7 @@ from spacy.util import filter_spans
 
 from kg.articles import Article
 from kg.attribute_ruler import index_attribute_ruler
-from kg.dates import MONTHS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
+from kg.dates import MONTHS, NUMBER_WORDS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
 OrgKind = Literal["state", "body", "demonym", "capital"]
@@ -143,6 +143,7 @@ _LIGHT_VERBS = {
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
 _NTH_DAY = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|\d+(?:nd|rd|th))\s+day\b", re.I)
+_AFTER_DAYS = re.compile(r"\bafter\s+(two|three|four|five|six|seven|[2-9])\s+days\b", re.I)
 _COORDINATED = re.compile(r"\s*(?:and|to|through|-|–)\s*")
 _ROUND_WORDS = {"round", "cycle"}  # "the 8th round of", "the second cycle of"
 _DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
@@ -1424,6 +1425,10 @@ class Extractor:
             if token.i in used:
                 continue
             lower, lemma = token.lower_, token.lemma_.lower()
+            if token.pos_ == "VERB" and lemma in trig["resume_verbs"]:
+                resumed = self._resumed_round(token, sent, sentence)
+                if resumed is not None:
+                    self.events.append(resumed)
             if lower in _ROUND_WORDS or (
                 lower in trig["round_nouns"] and self._ordinal(token, counting=True)
             ):
@@ -1550,6 +1555,15 @@ class Extractor:
             return True
         mine, theirs = self._governing_verb(token), self._governing_verb(anchor)
         return mine is not None and theirs is not None and mine.i == theirs.i
+
+    def _began_days_before(self, sent: Span, end: DateMention | None) -> DateMention | None:
+        """ "ended on Monday after four days of talks": the round began on Friday."""
+        m = _AFTER_DAYS.search(sent.text)
+        if end is None or m is None or end.value.precision != "day":
+            return None
+        n = NUMBER_WORDS.get(m.group(1).lower()) or int(m.group(1))
+        began = end.value.earliest - timedelta(days=n - 1)
+        return replace(end, value=DateValue(began, began, "day"), until=None)
 
     def _day_of_talks(self, sent: Span, date: DateMention | None) -> DateMention | None:
         """ "moves to a third day Friday": talks on their third day on Friday began Wednesday."""
@@ -1975,8 +1989,8 @@ class Extractor:
         their mediator ("UN-led consultations"), with no named counterpart: a round."""
         if noun.pos_ != "NOUN" or noun.dep_ == "compound":
             return False
-        if any(c.dep_ == "prep" and c.lower_ in ("with", "between") for c in noun.children):
-            return False  # "talks with Lavrov": a meeting
+        if any(o.kind != "sides" for o in self._objects(noun, ("with", "between"))):
+            return False  # "talks with Lavrov": a meeting; "between the two sides" is not
         mediated = any(
             c.dep_ in ("amod", "compound") and c.lower_ in self.trig["mediation_participles"]
             for c in noun.children
@@ -1992,6 +2006,38 @@ class Extractor:
             if named is not None and any(a <= named.idx < b for a, b in places):
                 return True
         return False
+
+    def _resumed_round(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
+        """ "they will resume talks on 6 October", "promised to meet again from 24 to 27 May":
+        in an article that follows a series, the next round, when a later date is given."""
+        if not any(e.kind == "round" for e in self.events):
+            return None
+        again = any(c.lower_ == "again" for c in verb.children)
+        talks = any(
+            c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lower_ in self.trig["venue_series_nouns"]
+            for c in verb.children
+        )
+        # "meet again" only where the sentence names a round: "ended the second round,
+        # promising to meet again from 24 to 27 May"
+        in_round = any(e.kind == "round" and e.sentence == sentence for e in self.events)
+        meets = again and in_round and verb.lemma_.lower() in ("meet", "convene", "reconvene")
+        if not (talks or meets):
+            return None
+        tense = self._tense(verb)
+        date = self._date_for(verb, sent, tense, own_clause=True)
+        if date is None or date.value.earliest <= self.article.date:
+            return None
+        return EventMention(
+            kind="round",
+            trigger=verb.text,
+            sentence=sentence,
+            start=verb.idx,
+            end=verb.idx + len(verb.text),
+            date=date,
+            place=self.place_in(self.doc[verb.left_edge.i : verb.right_edge.i + 1]),
+            status="planned",
+            order="later",
+        )
 
     def _round_cue(self, noun: Token) -> bool:
         words = set(_phrase_text(noun).lower().split())
@@ -2036,6 +2082,8 @@ class Extractor:
         if role == "start":
             date = self._eve_of(noun, self._coordinated_days(sent, tense, date))
         date = self._day_of_talks(sent, date) if role == "start" else date
+        if role == "end" and began is None:
+            began = self._began_days_before(sent, date)
         order = self._order_of(noun)
         one_day = (
             verb is not None
@@ -2080,6 +2128,10 @@ class Extractor:
         """The date in the round's clause, or one right after its phrase that the parser hung
         elsewhere: "the consultations in Oslo, from 6 to 13 May"."""
         date = self._date_for(anchor, sent, tense, own_clause=True, skip=skips)
+        if date is not None and date.text.lower().startswith("since") and not self._first(anchor):
+            # "disputes that stalled the talks since October": when a stretch began
+            skips = [*skips, (sent.start_char + date.start, sent.start_char + date.end)]
+            date = self._date_for(anchor, sent, tense, own_clause=True, skip=skips)
         if date is not None:
             return date
         near = self._date_for(anchor, sent, tense, skip=skips)
@@ -2087,6 +2139,11 @@ class Extractor:
         if near is not None and near.start >= end and not sent.text[end : near.start].strip(" ,"):
             return near
         return None
+
+    @staticmethod
+    def _first(noun: Token) -> bool:
+        """ "the first talks since July": the date is when the series last met."""
+        return any(c.lower_ == "first" for c in noun.children)
 
     def _coordinated_days(
         self, sent: Span, tense: Tense, date: DateMention | None

@@ -437,6 +437,13 @@ def _number_by_order(rounds: list[Event]) -> None:
             r.number, r.process = last + 1, numbered[0].process
             last += 1
             break
+    # "the previous round" before the 4th (the last one held) is the 3rd
+    taken = {r.number for r in rounds}
+    held = max((r.number for r in numbered if r.status == "held" and r.number), default=0)
+    for r in rounds:
+        if r.number is None and r.earlier and not r.later and held > 1 and held - 1 not in taken:
+            r.number, r.process = held - 1, numbered[0].process
+            break
 
 
 def _is_talks(process: str) -> bool:
@@ -471,14 +478,16 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
             ),
             None,
         )
+    # "previous talks, held in 2019": not a round the text dates otherwise
+    same_time = [r for r in same if not _other_time(r, em)]
     if em.order == "later":
-        planned = [r for r in same if r.status == "planned" or r.later]
+        planned = [r for r in same_time if r.status == "planned" or r.later]
         return planned[-1] if planned else None
     if em.order == "earlier":
-        held = [r for r in same if r.earlier or (r.status == "held" and r.number is not None)]
+        held = [r for r in same_time if r.earlier or (r.status == "held" and r.number is not None)]
         return held[-1] if held else None
     for r in reversed(same):
-        if em.date is not None and em.status == "held" and r.status == "planned":
+        if (em.date or em.began) is not None and em.status == "held" and r.status == "planned":
             continue  # "no date is set for a seventh round. The round began on June 12"
         if em.date is None or (r.start is None and r.end is None):
             return r
@@ -492,6 +501,15 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         ):
             return r  # "the sixth round ended on Sunday ... The round began on June 12"
     return None
+
+
+def _other_time(r: Event, em: EventMention) -> bool:
+    """The mention's date falls outside the round's known span."""
+    when = em.date.value if em.date else (em.began.value if em.began else None)
+    if when is None or r.start is None:
+        return False
+    last = r.end.latest if r.end is not None else r.start.latest
+    return not (r.start.earliest <= when.latest and when.earliest <= last)
 
 
 def _overlap(a: DateValue, b: DateValue) -> bool:

@@ -548,6 +548,54 @@ def test_the_eve_of_the_talks_is_the_day_before_they_begin() -> None:
     assert rnd.start.literal() == "2021-03-08"
 
 
+def test_resuming_talks_on_a_later_date_is_the_next_round() -> None:
+    f = read(
+        "The 3rd round of the Lima talks ended on Monday. "
+        "The delegations will resume talks in Quito on March 22."
+    )
+    fourth = next(r for r in f.rounds if r.number == 4)
+    assert fourth.start.literal() == "2021-03-22" and fourth.status == "planned"
+    again = read(
+        "The delegations ended the 3rd round of the Lima talks on Monday, promising to meet "
+        "again from 22 to 24 March."
+    )
+    assert next(r for r in again.rounds if r.number == 4).start.literal() == "2021-03-22"
+
+
+def test_meeting_again_with_no_round_in_the_sentence_is_no_round() -> None:
+    f = read(
+        "The 3rd round of the Lima talks ended on Monday. "
+        "The two presidents agreed to meet again in April."
+    )
+    assert [r.number for r in f.rounds] == [3]
+
+
+def test_a_since_date_dates_a_stretch_not_the_round() -> None:
+    f = read(
+        "The 2nd round of the Lima talks opened on Monday. "
+        "A dispute over the agenda had stalled the talks since January."
+    )
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-03-08"
+
+
+def test_previous_talks_dated_apart_are_a_round_of_their_own() -> None:
+    f = read(
+        "The 2nd round of the Lima talks opened on Monday. "
+        "Previous UN-brokered talks between the two sides, held in Quito in 2019, collapsed."
+    )
+    assert len(f.rounds) == 2
+
+
+def test_the_previous_round_before_the_last_held_one_takes_its_number() -> None:
+    f = read(
+        "The 6th round of the Lima talks was held on Monday. "
+        "The previous round ended on Feb. 19 after three days of discussions."
+    )
+    fifth = next(r for r in f.rounds if r.number == 5)
+    assert (fifth.start.literal(), fifth.end.literal()) == ("2021-02-17", "2021-02-19")
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
