@@ -2141,6 +2141,25 @@ class Extractor:
         return None
 
     @staticmethod
+    def _owner(noun: Token) -> str | None:
+        """ "the Commission, whose next round ...", "the Joint Commission's next round": the
+        named body that holds the round names its series."""
+        poss = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if poss is None:
+            return None
+        owner: Token | None = poss
+        if poss.lower_ == "whose":
+            owner = next((a.head for a in noun.ancestors if a.dep_ == "relcl"), None)
+        if owner is None or owner.pos_ != "PROPN":
+            return None
+        words = [
+            t.text
+            for t in owner.subtree
+            if t.i <= owner.i and t.dep_ not in ("det", "case", "punct") and t.text.strip()
+        ]
+        return " ".join(words) or None
+
+    @staticmethod
     def _first(noun: Token) -> bool:
         """ "the first talks since July": the date is when the series last met."""
         return any(c.lower_ == "first" for c in noun.children)
@@ -2230,6 +2249,9 @@ class Extractor:
         for name, cues in self.gaz.processes:
             if any(cue in lower for cue in cues):
                 return name
+        owner = self._owner(noun) if noun.lower_ in _ROUND_WORDS else None
+        if owner is not None:
+            return owner
         if noun.lower_ in _ROUND_WORDS:
             series = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
             objects = [o for o in series.children if o.dep_ == "pobj"] if series else []

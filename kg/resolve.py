@@ -430,10 +430,12 @@ def _number_by_order(rounds: list[Event]) -> None:
     """ "The next round" after the 14th is the 15th, when the article follows one series."""
     numbered = [r for r in rounds if r.number is not None]
     if len({_series_key(r.process) for r in numbered}) != 1:
+        _number_after_nearest(rounds, numbered)
         return
     last = max(r.number for r in numbered if r.number is not None)
+    series = _series_key(numbered[0].process)
     for r in rounds:
-        if r.number is None and r.later and not r.earlier:
+        if r.number is None and r.later and not r.earlier and _same_or_generic(r, series):
             r.number, r.process = last + 1, numbered[0].process
             last += 1
             break
@@ -444,6 +446,28 @@ def _number_by_order(rounds: list[Event]) -> None:
         if r.number is None and r.earlier and not r.later and held > 1 and held - 1 not in taken:
             r.number, r.process = held - 1, numbered[0].process
             break
+
+
+def _same_or_generic(r: Event, series: frozenset[str]) -> bool:
+    """A round of the series, or one its text names only generically ("the next round")."""
+    return _series_key(r.process) == series or r.process is None or _is_talks(r.process)
+
+
+def _number_after_nearest(rounds: list[Event], numbered: list[Event]) -> None:
+    """With several numbered series, "the next round" follows the one named just before it:
+    "the 14th round of the commanders' meeting was held ...; they agreed to hold the next
+    round of the talks soon" is the 15th."""
+    for r in rounds:
+        if r.number is not None or not r.later or r.earlier or not r.sentences:
+            continue
+        first = min(r.sentences)
+        before = [n for n in numbered if n.sentences and min(n.sentences) <= first]
+        if not before or not _same_or_generic(r, frozenset()):
+            continue
+        prior = max(before, key=lambda n: min(n.sentences))
+        number = (prior.number or 0) + 1
+        if not any(n.number == number and n.process == prior.process for n in numbered):
+            r.number, r.process = number, prior.process
 
 
 def _is_talks(process: str) -> bool:

@@ -596,6 +596,24 @@ def test_the_previous_round_before_the_last_held_one_takes_its_number() -> None:
     assert (fifth.start.literal(), fifth.end.literal()) == ("2021-02-17", "2021-02-19")
 
 
+def test_a_round_held_by_a_named_body_is_of_its_series() -> None:
+    f = read(
+        "The 2nd Lima Conference was held on Monday. Ministers praised the Joint Border "
+        "Commission, whose next round of talks is planned for April."
+    )
+    commission = next(r for r in f.rounds if r.number is None)
+    assert commission.process == "Joint Border Commission"
+
+
+def test_the_next_round_follows_the_numbered_series_named_just_before() -> None:
+    f = read(
+        "The 9th round of the Quito Border Meeting was held on Monday. The sides agreed to "
+        "hold the next round of the border talks soon. "
+        "The 4th Lima Conference is expected in May."
+    )
+    assert sorted(r.number for r in f.rounds) == [4, 9, 10]
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
