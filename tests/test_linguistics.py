@@ -614,6 +614,11 @@ def test_the_next_round_follows_the_numbered_series_named_just_before() -> None:
     assert sorted(r.number for r in f.rounds) == [4, 9, 10]
 
 
+def test_bilateral_talks_alone_are_no_round() -> None:
+    f = read("Prime Minister Eva Kral will hold bilateral talks with each of her guests on Friday.")
+    assert not f.rounds
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
