@@ -2050,7 +2050,7 @@ class Extractor:
         in_title = any(0 <= p.phrase_start <= noun.idx < p.start for p in self.persons) or any(
             d.start <= noun.idx < d.end for d in self.descriptions
         )
-        if in_title or noun.dep_ == "compound":
+        if in_title or noun.dep_ == "compound" or self._part_of_talks(noun):
             return None
         clause_verb = next(
             # headline grammar "Peace talks to resume this week"; "the process that began Friday"
@@ -2139,6 +2139,20 @@ class Extractor:
         if near is not None and near.start >= end and not sent.text[end : near.start].strip(" ,"):
             return near
         return None
+
+    def _part_of_talks(self, noun: Token) -> bool:
+        """Not a round of its own: "the round opened with a meeting of the Joint Commission"
+        (a session within the round), "A and B held their first meeting" (two people met)."""
+        head = noun.head
+        if head.lower_ == "with" and head.head.lemma_.lower() in self.trig["start_verbs"]:
+            return True
+        if noun.lower_ not in ("meeting", "meetings") or self._objects(noun, ("of", "with")):
+            return False
+        verb = self._governing_verb(noun)
+        if verb is None or verb.lemma_.lower() not in _LIGHT_VERBS or noun.dep_ != "dobj":
+            return False
+        people = {p.start for p in self.persons}
+        return any(s.start in people for s in self._subject_of(verb))
 
     @staticmethod
     def _owner(noun: Token) -> str | None:

@@ -619,6 +619,19 @@ def test_bilateral_talks_alone_are_no_round() -> None:
     assert not f.rounds
 
 
+def test_a_session_that_opens_a_round_is_part_of_it() -> None:
+    f = read(
+        "The 5th round of the Lima talks opened on Monday with a meeting of the Joint "
+        "Border Commission."
+    )
+    assert [r.number for r in f.rounds] == [5]
+
+
+def test_two_people_holding_their_first_meeting_is_no_round() -> None:
+    f = read("Foreign Minister Ana Ruiz and Foreign Minister Jon Berg held their first meeting.")
+    assert not f.rounds
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
