@@ -1554,7 +1554,14 @@ class Extractor:
         if anchor.left_edge.i <= token.i <= anchor.right_edge.i:
             return True
         mine, theirs = self._governing_verb(token), self._governing_verb(anchor)
-        return mine is not None and theirs is not None and mine.i == theirs.i
+        if mine is None or theirs is None:
+            return False
+        # "the round is due to begin on 5 January": the date's verb completes the round's
+        for _ in range(3):
+            if mine.i == theirs.i or mine.dep_ not in ("xcomp", "acomp"):
+                break
+            mine = mine.head
+        return mine.i == theirs.i
 
     def _began_days_before(self, sent: Span, end: DateMention | None) -> DateMention | None:
         """ "ended on Monday after four days of talks": the round began on Friday."""

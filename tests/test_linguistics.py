@@ -632,6 +632,12 @@ def test_two_people_holding_their_first_meeting_is_no_round() -> None:
     assert not f.rounds
 
 
+def test_a_round_due_to_begin_on_a_date_takes_it() -> None:
+    f = read("The 3rd round of the Lima talks is due to begin in Quito on 5 April, envoys said.")
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-04-05" and rnd.status == "planned"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
