@@ -557,6 +557,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
         return
     if em.date_role == "end":
         target.end = _more_precise(target.end, em.date.value)
+        if target.start is None and em.date.value.precision == "month":
+            target.start = em.date.value  # "the previous round, in June, had ended": June
     else:
         target.start = _more_precise(target.start, em.date.value)
         if em.date.until:

@@ -638,6 +638,12 @@ def test_a_round_due_to_begin_on_a_date_takes_it() -> None:
     assert rnd.start.literal() == "2021-04-05" and rnd.status == "planned"
 
 
+def test_a_round_that_ended_in_a_month_also_began_in_it() -> None:
+    f = read("The previous round of the Lima talks, in January, had ended without a deal.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-01", "2021-01")
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
