@@ -480,7 +480,13 @@ def _series_key(process: str | None) -> frozenset[str]:
 
 
 def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
-    same = [r for r in rounds if _series_key(r.process) == _series_key(process)]
+    same = [
+        r
+        for r in rounds
+        if _series_key(r.process) == _series_key(process)
+        # "talks in Istanbul ... they last met in the third round, held in Minsk"
+        and not (em.place and r.place and em.place != r.place and r.number != em.number)
+    ]
     if em.number is not None:
         numbered = next((r for r in same if r.number == em.number), None)
         if numbered is not None:

@@ -644,6 +644,15 @@ def test_a_round_that_ended_in_a_month_also_began_in_it() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-01", "2021-01")
 
 
+def test_a_round_held_elsewhere_is_not_the_talks_reported() -> None:
+    f = read(
+        "Envoys of Chile and Peru opened UN-brokered talks in Lisbon. "
+        "The 3rd round of talks was held in Madrid."
+    )
+    assert len(f.rounds) == 2
+    assert next(r for r in f.rounds if r.number == 3).place == "Madrid"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
