@@ -2002,9 +2002,16 @@ class Extractor:
             c.dep_ in ("amod", "compound") and c.lower_ in self.trig["mediation_participles"]
             for c in noun.children
         )
-        definite = any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
-        if mediated or not definite:
-            return mediated
+        if mediated:
+            return True
+        # "consultations that had been scheduled to take place in Geneva"
+        if any(
+            c.dep_ in ("acl", "relcl") and self.place_in(self.doc[c.i : c.right_edge.i + 1])
+            for c in noun.children
+        ):
+            return True
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children):
+            return False
         places = {(p.start, p.end) for p in self.places if p.end}
         for c in noun.children:
             named = c if c.dep_ == "compound" else None

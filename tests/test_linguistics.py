@@ -515,6 +515,7 @@ def test_talks_that_first_opened_on_a_day_name_the_first_round() -> None:
         "Envoys met ahead of the Oslo talks, which open on Friday.",
         "The deal was reached during the consultations in Oslo, which ended on Friday.",
         "The Norwegian-brokered negotiations on the border resumed on Friday.",
+        "Negotiations that had been planned to take place in Madrid in May were called off.",
     ],
 )
 def test_talks_known_by_their_venue_or_mediator_are_a_round(text: str) -> None:
