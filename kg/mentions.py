@@ -2083,7 +2083,7 @@ class Extractor:
         began, began_span = self._start_clause(noun, sent, verb)
         # "their first talks in three years next week": next week, not in three years
         skips = [s for s in (began_span, self._counting_span(noun)) if s is not None]
-        date = self._round_date(noun, sent, tense, skips)
+        date = self._round_date(noun, sent, tense, skips) or self._offset_date(noun, sent)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"
@@ -2191,6 +2191,28 @@ class Extractor:
     def _first(noun: Token) -> bool:
         """ "the first talks since July": the date is when the series last met."""
         return any(c.lower_ == "first" for c in noun.children)
+
+    def _offset_date(self, noun: Token, sent: Span) -> DateMention | None:
+        """ "The round began on June 12, ten days after the fifth round wrapped up": the fifth
+        round ended on June 2."""
+        verb = noun.head
+        if noun.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ != "advcl":
+            return None
+        mark = next((c for c in verb.children if c.lower_ in ("after", "before")), None)
+        near = [*verb.children, *(mark.children if mark is not None else ())]
+        span = next((c for c in near if c.dep_ == "npadvmod" and c.lemma_ in ("day", "week")), None)
+        count = next((c.lower_ for c in span.children if c.dep_ == "nummod"), "") if span else ""
+        n = NUMBER_WORDS.get(count) or (int(count) if count.isdigit() else 0)
+        main = (
+            self._date_for(verb.head, sent, None, own_clause=True)
+            if mark is not None and n
+            else None
+        )
+        if main is None or main.value.precision != "day":
+            return None
+        days = n * (7 if span is not None and span.lemma_ == "week" else 1)
+        when = main.value.earliest + timedelta(days=-days if mark.lower_ == "after" else days)
+        return replace(main, value=DateValue(when, when, "day"), until=None)
 
     def _coordinated_days(
         self, sent: Span, tense: Tense, date: DateMention | None

@@ -654,6 +654,15 @@ def test_a_round_held_elsewhere_is_not_the_talks_reported() -> None:
     assert next(r for r in f.rounds if r.number == 3).place == "Madrid"
 
 
+def test_a_round_dated_days_before_another_date() -> None:
+    f = read(
+        "The 6th round of the Lima talks began on March 1, nine days after the 5th round "
+        "ended in Quito."
+    )
+    fifth = next(r for r in f.rounds if r.number == 5)
+    assert fifth.end.literal() == "2021-02-20"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
