@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from functools import cache
@@ -24,7 +24,7 @@ from spacy.util import filter_spans
 
 from kg.articles import Article
 from kg.attribute_ruler import index_attribute_ruler
-from kg.dates import MONTHS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
+from kg.dates import MONTHS, NUMBER_WORDS, WEEKDAYS, DateMention, DateValue, Tense, find_dates
 from kg.gazetteer import Gazetteer, load
 
 OrgKind = Literal["state", "body", "demonym", "capital"]
@@ -143,6 +143,8 @@ _LIGHT_VERBS = {
 _TENSE_DEPS = {"aux", "auxpass", "xcomp", "neg"}
 _WRAP_WIDTH = 50  # shorter lines are headers, datelines or labels, not wrapped prose
 _NTH_DAY = re.compile(r"\b(second|third|fourth|fifth|sixth|seventh|\d+(?:nd|rd|th))\s+day\b", re.I)
+_AFTER_DAYS = re.compile(r"\bafter\s+(two|three|four|five|six|seven|[2-9])\s+days\b", re.I)
+_COORDINATED = re.compile(r"\s*(?:and|to|through|-|–)\s*")
 _ROUND_WORDS = {"round", "cycle"}  # "the 8th round of", "the second cycle of"
 _DELEGATION_WORDS = {"delegation", "side", "team", "government", "mission", "panel"}
 _BODY_WORDS = {"foreign", "defence", "defense", "ministry", "office", "embassy", "mission", "army"}
@@ -1423,7 +1425,13 @@ class Extractor:
             if token.i in used:
                 continue
             lower, lemma = token.lower_, token.lemma_.lower()
-            if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
+            if token.pos_ == "VERB" and lemma in trig["resume_verbs"]:
+                resumed = self._resumed_round(token, sent, sentence)
+                if resumed is not None:
+                    self.events.append(resumed)
+            if lower in _ROUND_WORDS or (
+                lower in trig["round_nouns"] and self._ordinal(token, counting=True)
+            ):
                 event = self._round(token, sent, sentence)
             elif (previous := self._elided_round(token, sentence)) is not None:
                 # "the first round opened on Aug. 13; the second ran from Sept. 3 to 6"
@@ -1444,6 +1452,9 @@ class Extractor:
                 elif event is None and lower in trig["meeting_nouns"]:
                     # "the Co-Chairs of the Minsk Group held a video conference with ..."
                     event = self._meeting_from_noun(token, sent, sentence)
+            elif lower in trig["venue_series_nouns"] and self._venue_round(token):
+                # "the London talks", "the consultations in Oslo", "UN-led consultations"
+                event = self._round(token, sent, sentence)
             elif token.pos_ in ("NOUN", "PROPN") and lower in trig["meeting_nouns"]:
                 event = self._meeting_from_noun(token, sent, sentence)
             else:
@@ -1472,7 +1483,8 @@ class Extractor:
             None,
         )
 
-    def _ordinal(self, noun: Token) -> int | None:
+    def _ordinal(self, noun: Token, *, counting: bool = False) -> int | None:
+        """The round's number; with counting, also a "first" that only counts occasions."""
         if ordinal_value(noun.text):  # "the second" standing for "the second round"
             return ordinal_value(noun.text)
         # "the first senior-level trade talks since July" counts talks; it numbers no round
@@ -1481,11 +1493,28 @@ class Extractor:
         for t in noun.subtree:
             if t.i >= noun.i:
                 break
-            if t.lower_ in _ORDINALS:
-                return _ORDINALS[t.lower_]
-            m = _ORDINAL_RE.match(t.text)
-            if m:
-                return int(m.group(1))
+            value = ordinal_value(t.text)
+            if value == 1 and not counting and self._counting_span(noun) is not None:
+                return None
+            if value:
+                return value
+        return None
+
+    def _counting_span(self, noun: Token) -> tuple[int, int] | None:
+        """ "the first direct talks in three years", "first talks in weeks": the ordinal counts
+        occasions over a stretch of time (the span returned, in characters); it does not number
+        a round of a series, and the stretch is no date."""
+        end = noun.sent.end
+        periods = self.trig["count_periods"]
+        for t in self.doc[noun.i + 1 : min(noun.i + 12, end)]:
+            if t.is_punct and t.text != "-":
+                return None
+            if t.lower_ in ("in", "since"):
+                period = next(
+                    (w for w in self.doc[t.i + 1 : min(t.i + 5, end)] if w.lower_ in periods), None
+                )
+                if period is not None:
+                    return t.idx, period.idx + len(period.text)
         return None
 
     def _tense(self, verb: Token | None) -> Tense:
@@ -1525,7 +1554,23 @@ class Extractor:
         if anchor.left_edge.i <= token.i <= anchor.right_edge.i:
             return True
         mine, theirs = self._governing_verb(token), self._governing_verb(anchor)
-        return mine is not None and theirs is not None and mine.i == theirs.i
+        if mine is None or theirs is None:
+            return False
+        # "the round is due to begin on 5 January": the date's verb completes the round's
+        for _ in range(3):
+            if mine.i == theirs.i or mine.dep_ not in ("xcomp", "acomp"):
+                break
+            mine = mine.head
+        return mine.i == theirs.i
+
+    def _began_days_before(self, sent: Span, end: DateMention | None) -> DateMention | None:
+        """ "ended on Monday after four days of talks": the round began on Friday."""
+        m = _AFTER_DAYS.search(sent.text)
+        if end is None or m is None or end.value.precision != "day":
+            return None
+        n = NUMBER_WORDS.get(m.group(1).lower()) or int(m.group(1))
+        began = end.value.earliest - timedelta(days=n - 1)
+        return replace(end, value=DateValue(began, began, "day"), until=None)
 
     def _day_of_talks(self, sent: Span, date: DateMention | None) -> DateMention | None:
         """ "moves to a third day Friday": talks on their third day on Friday began Wednesday."""
@@ -1543,7 +1588,7 @@ class Extractor:
         tense: Tense,
         *,
         own_clause: bool = False,
-        skip: tuple[int, int] | None = None,
+        skip: Sequence[tuple[int, int]] = (),
     ) -> DateMention | None:
         """The date closest to the event's words, preferring one inside its clause.
 
@@ -1551,8 +1596,8 @@ class Extractor:
         "After boycotting the start of the talks, they met Sunday", Sunday is not the talks'.
         """
         dates = find_dates(sent.text, self.article.date, tense)
-        if skip is not None:  # another clause's date ("which began on ...")
-            dates = [d for d in dates if not skip[0] <= sent.start_char + d.start < skip[1]]
+        for a, b in skip:  # another clause's date ("which began on ...")
+            dates = [d for d in dates if not a <= sent.start_char + d.start < b]
         if not dates or any(m in sent.text for m in ("supposed to", "Initially", "originally")):
             return None
         if own_clause:
@@ -1946,6 +1991,68 @@ class Extractor:
             any(o.start == b.start and o.kind == "body" for o in self.orgs) for b in bodies
         )
 
+    def _venue_round(self, noun: Token) -> bool:
+        """Talks known by their venue ("the London talks", "the consultations in Oslo") or by
+        their mediator ("UN-led consultations"), with no named counterpart: a round."""
+        if noun.pos_ != "NOUN" or noun.dep_ == "compound":
+            return False
+        if any(o.kind != "sides" for o in self._objects(noun, ("with", "between"))):
+            return False  # "talks with Lavrov": a meeting; "between the two sides" is not
+        mediated = any(
+            c.dep_ in ("amod", "compound") and c.lower_ in self.trig["mediation_participles"]
+            for c in noun.children
+        )
+        if mediated:
+            return True
+        # "consultations that had been scheduled to take place in Geneva"
+        if any(
+            c.dep_ in ("acl", "relcl") and self.place_in(self.doc[c.i : c.right_edge.i + 1])
+            for c in noun.children
+        ):
+            return True
+        if not any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children):
+            return False
+        places = {(p.start, p.end) for p in self.places if p.end}
+        for c in noun.children:
+            named = c if c.dep_ == "compound" else None
+            if c.dep_ == "prep" and c.lower_ in ("in", "at"):
+                named = next((o for o in c.children if o.dep_ == "pobj"), None)
+            if named is not None and any(a <= named.idx < b for a, b in places):
+                return True
+        return False
+
+    def _resumed_round(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
+        """ "they will resume talks on 6 October", "promised to meet again from 24 to 27 May":
+        in an article that follows a series, the next round, when a later date is given."""
+        if not any(e.kind == "round" for e in self.events):
+            return None
+        again = any(c.lower_ == "again" for c in verb.children)
+        talks = any(
+            c.dep_ in ("dobj", "nsubj", "nsubjpass") and c.lower_ in self.trig["venue_series_nouns"]
+            for c in verb.children
+        )
+        # "meet again" only where the sentence names a round: "ended the second round,
+        # promising to meet again from 24 to 27 May"
+        in_round = any(e.kind == "round" and e.sentence == sentence for e in self.events)
+        meets = again and in_round and verb.lemma_.lower() in ("meet", "convene", "reconvene")
+        if not (talks or meets):
+            return None
+        tense = self._tense(verb)
+        date = self._date_for(verb, sent, tense, own_clause=True)
+        if date is None or date.value.earliest <= self.article.date:
+            return None
+        return EventMention(
+            kind="round",
+            trigger=verb.text,
+            sentence=sentence,
+            start=verb.idx,
+            end=verb.idx + len(verb.text),
+            date=date,
+            place=self.place_in(self.doc[verb.left_edge.i : verb.right_edge.i + 1]),
+            status="planned",
+            order="later",
+        )
+
     def _round_cue(self, noun: Token) -> bool:
         words = set(_phrase_text(noun).lower().split())
         text = noun.sent.text.lower()
@@ -1957,7 +2064,7 @@ class Extractor:
         in_title = any(0 <= p.phrase_start <= noun.idx < p.start for p in self.persons) or any(
             d.start <= noun.idx < d.end for d in self.descriptions
         )
-        if in_title or noun.dep_ == "compound":
+        if in_title or noun.dep_ == "compound" or self._part_of_talks(noun):
             return None
         clause_verb = next(
             # headline grammar "Peace talks to resume this week"; "the process that began Friday"
@@ -1974,17 +2081,23 @@ class Extractor:
         verb = verb or self._stranded_predicate(noun)
         tense = self._tense(verb)
         began, began_span = self._start_clause(noun, sent, verb)
-        date = self._date_for(noun, sent, tense, own_clause=True, skip=began_span)
+        # "their first talks in three years next week": next week, not in three years
+        skips = [s for s in (began_span, self._counting_span(noun)) if s is not None]
+        date = self._round_date(noun, sent, tense, skips) or self._offset_date(noun, sent)
         role: Literal["start", "end"] = "start"
         if verb is not None and verb.lemma_ in self.trig["end_verbs"]:
             role = "end"
             if date is None and verb.tag_ == "VBG" and verb.head.pos_ in ("VERB", "AUX"):
                 # "signed a deal yesterday, ending the round": the round ends when they signed
-                date = self._date_for(verb.head, sent, tense, own_clause=True, skip=began_span)
+                date = self._round_date(verb.head, sent, tense, skips)
         if date is not None and noun.left_edge.idx <= sent.start_char + date.start < noun.idx:
             # "the Oct. 17 round": a date that names the round is not placed by the verb's tense
-            date = self._date_for(noun, sent, None, own_clause=True, skip=began_span)
+            date = self._round_date(noun, sent, None, skips)
+        if role == "start":
+            date = self._eve_of(noun, self._coordinated_days(sent, tense, date))
         date = self._day_of_talks(sent, date) if role == "start" else date
+        if role == "end" and began is None:
+            began = self._began_days_before(sent, date)
         order = self._order_of(noun)
         one_day = (
             verb is not None
@@ -2016,12 +2129,127 @@ class Extractor:
             date_role=role,
             place=place or self._dateline(sentence),
             status=status,
-            number=self._ordinal(noun),
+            number=self._ordinal(noun) or self._first_opened(verb),
             process=self._process(sent.text, noun),
             order=order,
             one_day=one_day,
             began=began,
         )
+
+    def _round_date(
+        self, anchor: Token, sent: Span, tense: Tense, skips: list[tuple[int, int]]
+    ) -> DateMention | None:
+        """The date in the round's clause, or one right after its phrase that the parser hung
+        elsewhere: "the consultations in Oslo, from 6 to 13 May"."""
+        date = self._date_for(anchor, sent, tense, own_clause=True, skip=skips)
+        if date is not None and date.text.lower().startswith("since") and not self._first(anchor):
+            # "disputes that stalled the talks since October": when a stretch began
+            skips = [*skips, (sent.start_char + date.start, sent.start_char + date.end)]
+            date = self._date_for(anchor, sent, tense, own_clause=True, skip=skips)
+        if date is not None:
+            return date
+        near = self._date_for(anchor, sent, tense, skip=skips)
+        end = anchor.right_edge.idx + len(anchor.right_edge.text) - sent.start_char
+        if near is not None and near.start >= end and not sent.text[end : near.start].strip(" ,"):
+            return near
+        return None
+
+    def _part_of_talks(self, noun: Token) -> bool:
+        """Not a round of its own: "the round opened with a meeting of the Joint Commission"
+        (a session within the round), "A and B held their first meeting" (two people met)."""
+        head = noun.head
+        if head.lower_ == "with" and head.head.lemma_.lower() in self.trig["start_verbs"]:
+            return True
+        if noun.lower_ not in ("meeting", "meetings") or self._objects(noun, ("of", "with")):
+            return False
+        verb = self._governing_verb(noun)
+        if verb is None or verb.lemma_.lower() not in _LIGHT_VERBS or noun.dep_ != "dobj":
+            return False
+        people = {p.start for p in self.persons}
+        return any(s.start in people for s in self._subject_of(verb))
+
+    @staticmethod
+    def _owner(noun: Token) -> str | None:
+        """ "the Commission, whose next round ...", "the Joint Commission's next round": the
+        named body that holds the round names its series."""
+        poss = next((c for c in noun.children if c.dep_ == "poss"), None)
+        if poss is None:
+            return None
+        owner: Token | None = poss
+        if poss.lower_ == "whose":
+            owner = next((a.head for a in noun.ancestors if a.dep_ == "relcl"), None)
+        if owner is None or owner.pos_ != "PROPN":
+            return None
+        words = [
+            t.text
+            for t in owner.subtree
+            if t.i <= owner.i and t.dep_ not in ("det", "case", "punct") and t.text.strip()
+        ]
+        return " ".join(words) or None
+
+    @staticmethod
+    def _first(noun: Token) -> bool:
+        """ "the first talks since July": the date is when the series last met."""
+        return any(c.lower_ == "first" for c in noun.children)
+
+    def _offset_date(self, noun: Token, sent: Span) -> DateMention | None:
+        """ "The round began on June 12, ten days after the fifth round wrapped up": the fifth
+        round ended on June 2."""
+        verb = noun.head
+        if noun.dep_ not in ("nsubj", "nsubjpass") or verb.dep_ != "advcl":
+            return None
+        mark = next((c for c in verb.children if c.lower_ in ("after", "before")), None)
+        near = [*verb.children, *(mark.children if mark is not None else ())]
+        span = next((c for c in near if c.dep_ == "npadvmod" and c.lemma_ in ("day", "week")), None)
+        count = next((c.lower_ for c in span.children if c.dep_ == "nummod"), "") if span else ""
+        n = NUMBER_WORDS.get(count) or (int(count) if count.isdigit() else 0)
+        main = (
+            self._date_for(verb.head, sent, None, own_clause=True)
+            if mark is not None and n
+            else None
+        )
+        if main is None or main.value.precision != "day":
+            return None
+        days = n * (7 if span is not None and span.lemma_ == "week" else 1)
+        when = main.value.earliest + timedelta(days=-days if mark.lower_ == "after" else days)
+        return replace(main, value=DateValue(when, when, "day"), until=None)
+
+    def _coordinated_days(
+        self, sent: Span, tense: Tense, date: DateMention | None
+    ) -> DateMention | None:
+        """ "on Monday evening and today", "on 3 and 4 May": a round over both days."""
+        if date is None or date.until is not None or date.value.precision != "day":
+            return date
+        for d in find_dates(sent.text, self.article.date, tense):
+            first, second = (date, d) if d.start >= date.end else (d, date)
+            if (
+                d is not date
+                and d.value.precision == "day"
+                and _COORDINATED.fullmatch(sent.text[first.end : second.start])
+                and first.value.latest
+                < second.value.earliest
+                <= first.value.latest + timedelta(days=7)
+            ):
+                return replace(first, end=second.end, until=second.value)
+        return date
+
+    def _eve_of(self, noun: Token, date: DateMention | None) -> DateMention | None:
+        """ "on Sunday, on the eve of the talks": the talks began the day after."""
+        if date is None or date.value.precision != "day" or noun.head.lower_ != "of":
+            return date
+        if (
+            noun.head.head.lower_ != "eve"
+            or noun.left_edge.idx <= noun.sent.start_char + date.start
+        ):
+            return date
+        after = date.value.earliest + timedelta(days=1)
+        return replace(date, value=DateValue(after, after, "day"))
+
+    def _first_opened(self, verb: Token | None) -> int | None:
+        """ "since the talks first opened in Vienna on April 6": that was the first round."""
+        if verb is None or verb.lemma_.lower() not in self.trig["start_verbs"]:
+            return None
+        return 1 if any(c.lower_ == "first" and c.dep_ == "advmod" for c in verb.children) else None
 
     @staticmethod
     def _stranded_predicate(noun: Token) -> Token | None:
@@ -2059,6 +2287,9 @@ class Extractor:
                 a, b = t.left_edge.idx, t.right_edge.idx + len(t.right_edge.text)
                 for d in find_dates(sent.text, self.article.date, self._tense(t) or "past"):
                     if a <= sent.start_char + d.start < b:
+                        if t.dep_ == "acl" and d.until is None and d.value.precision == "day":
+                            # "the sixth round, held on 4 March,": a round held on one day
+                            d = replace(d, until=d.value)
                         return d, (a, b)
         return None, None
 
@@ -2068,6 +2299,9 @@ class Extractor:
         for name, cues in self.gaz.processes:
             if any(cue in lower for cue in cues):
                 return name
+        owner = self._owner(noun) if noun.lower_ in _ROUND_WORDS else None
+        if owner is not None:
+            return owner
         if noun.lower_ in _ROUND_WORDS:
             series = next((c for c in noun.children if c.dep_ == "prep" and c.lower_ == "of"), None)
             objects = [o for o in series.children if o.dep_ == "pobj"] if series else []

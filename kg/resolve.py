@@ -396,8 +396,15 @@ def _rounds(mentions: Mentions) -> list[Event]:
     talks = [
         e.process for e in ems if e.process and e.process not in known and _is_talks(e.process)
     ]
-    # one article usually follows one series: generic "peace talks" are that series
-    default = named.most_common(1)[0][0] if named else (talks[0] if talks else None)
+    # one article usually follows one series: generic "peace talks" are that series, and a
+    # round named without its series ("The 42nd round will begin on ...") is the series named
+    # before it, whatever its name ("the 41st round of conversations")
+    named_any = [e.process for e in ems if e.process]
+    default = (
+        named.most_common(1)[0][0]
+        if named
+        else (talks[0] if talks else (named_any[0] if named_any else None))
+    )
     rounds: list[Event] = []
     for em in ems:
         process = em.process
@@ -416,20 +423,57 @@ def _rounds(mentions: Mentions) -> list[Event]:
                 r.start = None
             else:
                 r.end = None
-    return [r for r in rounds if r.process]
+    return [r for r in rounds if r.process and _is_negotiation(r.process)]
+
+
+def _is_negotiation(process: str) -> bool:
+    """ "the ninth round of the chess tournament", "a new round of sanctions": not talks."""
+    words = set(re.split(r"[^a-z]+", process.lower()))
+    return not words & set(load().triggers["not_negotiation_series"])
 
 
 def _number_by_order(rounds: list[Event]) -> None:
     """ "The next round" after the 14th is the 15th, when the article follows one series."""
     numbered = [r for r in rounds if r.number is not None]
     if len({_series_key(r.process) for r in numbered}) != 1:
+        _number_after_nearest(rounds, numbered)
         return
     last = max(r.number for r in numbered if r.number is not None)
+    series = _series_key(numbered[0].process)
     for r in rounds:
-        if r.number is None and r.later and not r.earlier:
+        if r.number is None and r.later and not r.earlier and _same_or_generic(r, series):
             r.number, r.process = last + 1, numbered[0].process
             last += 1
             break
+    # "the previous round" before the 4th (the last one held) is the 3rd
+    taken = {r.number for r in rounds}
+    held = max((r.number for r in numbered if r.status == "held" and r.number), default=0)
+    for r in rounds:
+        if r.number is None and r.earlier and not r.later and held > 1 and held - 1 not in taken:
+            r.number, r.process = held - 1, numbered[0].process
+            break
+
+
+def _same_or_generic(r: Event, series: frozenset[str]) -> bool:
+    """A round of the series, or one its text names only generically ("the next round")."""
+    return _series_key(r.process) == series or r.process is None or _is_talks(r.process)
+
+
+def _number_after_nearest(rounds: list[Event], numbered: list[Event]) -> None:
+    """With several numbered series, "the next round" follows the one named just before it:
+    "the 14th round of the commanders' meeting was held ...; they agreed to hold the next
+    round of the talks soon" is the 15th."""
+    for r in rounds:
+        if r.number is not None or not r.later or r.earlier or not r.sentences:
+            continue
+        first = min(r.sentences)
+        before = [n for n in numbered if n.sentences and min(n.sentences) <= first]
+        if not before or not _same_or_generic(r, frozenset()):
+            continue
+        prior = max(before, key=lambda n: min(n.sentences))
+        number = (prior.number or 0) + 1
+        if not any(n.number == number and n.process == prior.process for n in numbered):
+            r.number, r.process = number, prior.process
 
 
 def _is_talks(process: str) -> bool:
@@ -442,7 +486,13 @@ def _series_key(process: str | None) -> frozenset[str]:
 
 
 def _merge_target(rounds: list[Event], em: EventMention, process: str | None) -> Event | None:
-    same = [r for r in rounds if _series_key(r.process) == _series_key(process)]
+    same = [
+        r
+        for r in rounds
+        if _series_key(r.process) == _series_key(process)
+        # "talks in Istanbul ... they last met in the third round, held in Minsk"
+        and not (em.place and r.place and em.place != r.place and r.number != em.number)
+    ]
     if em.number is not None:
         numbered = next((r for r in same if r.number == em.number), None)
         if numbered is not None:
@@ -452,16 +502,29 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         upcoming = [r for r in same if r.number is None and r.later]
         if upcoming and last == em.number - 1:
             return upcoming[-1]
+        # the unnumbered talks it names: "their first talks in years next week ... the first
+        # round will run from July 9 to 13"
         return next(
-            (r for r in same if r.number is None and r.start is None and not r.earlier), None
+            (
+                r
+                for r in same
+                if r.number is None
+                and not r.earlier
+                and (r.start is None or (em.date is not None and _overlap(r.start, em.date.value)))
+            ),
+            None,
         )
+    # "previous talks, held in 2019": not a round the text dates otherwise
+    same_time = [r for r in same if not _other_time(r, em)]
     if em.order == "later":
-        planned = [r for r in same if r.status == "planned" or r.later]
+        planned = [r for r in same_time if r.status == "planned" or r.later]
         return planned[-1] if planned else None
     if em.order == "earlier":
-        held = [r for r in same if r.earlier or (r.status == "held" and r.number is not None)]
+        held = [r for r in same_time if r.earlier or (r.status == "held" and r.number is not None)]
         return held[-1] if held else None
     for r in reversed(same):
+        if (em.date or em.began) is not None and em.status == "held" and r.status == "planned":
+            continue  # "no date is set for a seventh round. The round began on June 12"
         if em.date is None or (r.start is None and r.end is None):
             return r
         if r.start is not None and _overlap(r.start, em.date.value):
@@ -474,6 +537,15 @@ def _merge_target(rounds: list[Event], em: EventMention, process: str | None) ->
         ):
             return r  # "the sixth round ended on Sunday ... The round began on June 12"
     return None
+
+
+def _other_time(r: Event, em: EventMention) -> bool:
+    """The mention's date falls outside the round's known span."""
+    when = em.date.value if em.date else (em.began.value if em.began else None)
+    if when is None or r.start is None:
+        return False
+    last = r.end.latest if r.end is not None else r.start.latest
+    return not (r.start.earliest <= when.latest and when.earliest <= last)
 
 
 def _overlap(a: DateValue, b: DateValue) -> bool:
@@ -497,6 +569,8 @@ def _merge_round(target: Event, em: EventMention) -> None:
         return
     if em.date_role == "end":
         target.end = _more_precise(target.end, em.date.value)
+        if target.start is None and em.date.value.precision == "month":
+            target.start = em.date.value  # "the previous round, in June, had ended": June
     else:
         target.start = _more_precise(target.start, em.date.value)
         if em.date.until:

@@ -502,6 +502,185 @@ def test_a_participle_held_from_to_gives_a_rounds_span() -> None:
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-01", "2021-03-05")
 
 
+def test_a_participle_held_on_one_day_gives_a_one_day_round() -> None:
+    f = read("When the 6th round of the Lima talks, held in Quito on 4 March, ended, envoys left.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-04", "2021-03-04")
+
+
+def test_a_round_that_began_in_the_past_is_not_the_planned_next_one() -> None:
+    f = read(
+        "The 4th round of the Lima talks ended on Sunday. No date is set for a 5th round. "
+        "The round began on February 27."
+    )
+    fourth = next(r for r in f.rounds if r.number == 4)
+    assert fourth.start.literal() == "2021-02-27"
+    assert next(r for r in f.rounds if r.number == 5).start is None
+
+
+def test_talks_that_first_opened_on_a_day_name_the_first_round() -> None:
+    f = read(
+        "The 4th round of the Lima talks ended on Sunday, the longest since the talks first "
+        "opened in Quito on January 6."
+    )
+    first = next(r for r in f.rounds if r.number == 1)
+    assert first.start.literal() == "2021-01-06"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Envoys met ahead of the Oslo talks, which open on Friday.",
+        "The deal was reached during the consultations in Oslo, which ended on Friday.",
+        "The Norwegian-brokered negotiations on the border resumed on Friday.",
+        "Negotiations that had been planned to take place in Madrid in May were called off.",
+    ],
+)
+def test_talks_known_by_their_venue_or_mediator_are_a_round(text: str) -> None:
+    assert len(read(text).rounds) == 1
+
+
+def test_venue_talks_with_a_named_counterpart_stay_a_meeting() -> None:
+    f = read("Foreign Minister Ana Ruiz held the Oslo talks with Foreign Minister Jon Berg.")
+    assert not f.rounds
+
+
+def test_a_date_right_after_the_rounds_phrase_is_its_date() -> None:
+    # the parser hangs "from 1 to 5 March" on the verb of the outer clause
+    f = read(
+        "He praised the deal reached during the consultations in Oslo, Norway, "
+        "from 1 to 5 March last year."
+    )
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2020-03-01", "2020-03-05")
+
+
+def test_a_round_on_two_coordinated_days_spans_both() -> None:
+    f = read("The envoy hosted the Oslo talks of the two delegations on Tuesday evening and today.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-09", "2021-03-10")
+
+
+def test_the_eve_of_the_talks_is_the_day_before_they_begin() -> None:
+    f = read("The minister called the envoy on Sunday, on the eve of the Lisbon talks.")
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-03-08"
+
+
+def test_resuming_talks_on_a_later_date_is_the_next_round() -> None:
+    f = read(
+        "The 3rd round of the Lima talks ended on Monday. "
+        "The delegations will resume talks in Quito on March 22."
+    )
+    fourth = next(r for r in f.rounds if r.number == 4)
+    assert fourth.start.literal() == "2021-03-22" and fourth.status == "planned"
+    again = read(
+        "The delegations ended the 3rd round of the Lima talks on Monday, promising to meet "
+        "again from 22 to 24 March."
+    )
+    assert next(r for r in again.rounds if r.number == 4).start.literal() == "2021-03-22"
+
+
+def test_meeting_again_with_no_round_in_the_sentence_is_no_round() -> None:
+    f = read(
+        "The 3rd round of the Lima talks ended on Monday. "
+        "The two presidents agreed to meet again in April."
+    )
+    assert [r.number for r in f.rounds] == [3]
+
+
+def test_a_since_date_dates_a_stretch_not_the_round() -> None:
+    f = read(
+        "The 2nd round of the Lima talks opened on Monday. "
+        "A dispute over the agenda had stalled the talks since January."
+    )
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-03-08"
+
+
+def test_previous_talks_dated_apart_are_a_round_of_their_own() -> None:
+    f = read(
+        "The 2nd round of the Lima talks opened on Monday. "
+        "Previous UN-brokered talks between the two sides, held in Quito in 2019, collapsed."
+    )
+    assert len(f.rounds) == 2
+
+
+def test_the_previous_round_before_the_last_held_one_takes_its_number() -> None:
+    f = read(
+        "The 6th round of the Lima talks was held on Monday. "
+        "The previous round ended on Feb. 19 after three days of discussions."
+    )
+    fifth = next(r for r in f.rounds if r.number == 5)
+    assert (fifth.start.literal(), fifth.end.literal()) == ("2021-02-17", "2021-02-19")
+
+
+def test_a_round_held_by_a_named_body_is_of_its_series() -> None:
+    f = read(
+        "The 2nd Lima Conference was held on Monday. Ministers praised the Joint Border "
+        "Commission, whose next round of talks is planned for April."
+    )
+    commission = next(r for r in f.rounds if r.number is None)
+    assert commission.process == "Joint Border Commission"
+
+
+def test_the_next_round_follows_the_numbered_series_named_just_before() -> None:
+    f = read(
+        "The 9th round of the Quito Border Meeting was held on Monday. The sides agreed to "
+        "hold the next round of the border talks soon. "
+        "The 4th Lima Conference is expected in May."
+    )
+    assert sorted(r.number for r in f.rounds) == [4, 9, 10]
+
+
+def test_bilateral_talks_alone_are_no_round() -> None:
+    f = read("Prime Minister Eva Kral will hold bilateral talks with each of her guests on Friday.")
+    assert not f.rounds
+
+
+def test_a_session_that_opens_a_round_is_part_of_it() -> None:
+    f = read(
+        "The 5th round of the Lima talks opened on Monday with a meeting of the Joint "
+        "Border Commission."
+    )
+    assert [r.number for r in f.rounds] == [5]
+
+
+def test_two_people_holding_their_first_meeting_is_no_round() -> None:
+    f = read("Foreign Minister Ana Ruiz and Foreign Minister Jon Berg held their first meeting.")
+    assert not f.rounds
+
+
+def test_a_round_due_to_begin_on_a_date_takes_it() -> None:
+    f = read("The 3rd round of the Lima talks is due to begin in Quito on 5 April, envoys said.")
+    (rnd,) = f.rounds
+    assert rnd.start.literal() == "2021-04-05" and rnd.status == "planned"
+
+
+def test_a_round_that_ended_in_a_month_also_began_in_it() -> None:
+    f = read("The previous round of the Lima talks, in January, had ended without a deal.")
+    (rnd,) = f.rounds
+    assert (rnd.start.literal(), rnd.end.literal()) == ("2021-01", "2021-01")
+
+
+def test_a_round_held_elsewhere_is_not_the_talks_reported() -> None:
+    f = read(
+        "Envoys of Chile and Peru opened UN-brokered talks in Lisbon. "
+        "The 3rd round of talks was held in Madrid."
+    )
+    assert len(f.rounds) == 2
+    assert next(r for r in f.rounds if r.number == 3).place == "Madrid"
+
+
+def test_a_round_dated_days_before_another_date() -> None:
+    f = read(
+        "The 6th round of the Lima talks began on March 1, nine days after the 5th round "
+        "ended in Quito."
+    )
+    fifth = next(r for r in f.rounds if r.number == 5)
+    assert fifth.end.literal() == "2021-02-20"
+
+
 def test_the_round_is_the_one_just_reported() -> None:
     f = read("The sixth round of the Lima talks ended on Sunday. The round began on February 26.")
     (rnd,) = f.rounds
@@ -532,6 +711,39 @@ def test_a_numbered_forum_is_a_round() -> None:
     (rnd,) = f.rounds
     assert rnd.number == 12
     assert (rnd.start.literal(), rnd.end.literal()) == ("2021-03-03", "2021-03-03")
+
+
+def test_a_first_that_counts_over_a_stretch_of_time_numbers_no_round() -> None:
+    f = read(
+        "Envoys of Chile and Peru held the first direct Lima talks in nearly four years today."
+    )
+    (rnd,) = f.rounds
+    assert rnd.number is None and rnd.start.literal() == "2021-03-10"
+    counted = read(
+        "Envoys will hold their first direct Lima talks in five years next week. "
+        "The first round of the Lima talks will run from March 16 to 18."
+    )
+    (rnd,) = counted.rounds
+    assert rnd.number == 1 and rnd.start.literal() == "2021-03-16"
+
+
+def test_a_round_named_without_its_series_belongs_to_the_series_named_before() -> None:
+    f = read(
+        "The 12th round of conversations between the two delegations ended in Quito today. "
+        "The 13th round will begin in Quito on 22 March."
+    )
+    assert sorted(r.number for r in f.rounds) == [12, 13]
+    assert len({r.process for r in f.rounds}) == 1
+
+
+def test_rounds_of_games_elections_or_sanctions_are_no_negotiation() -> None:
+    f = read(
+        "The ninth round of the Riga chess tournament ended in a draw on Saturday. "
+        "The tenth round will be played on Sunday. "
+        "Voters go to the polls on Sunday for the second round of the presidential election. "
+        "The bloc adopted a fifth round of sanctions."
+    )
+    assert not f.rounds
 
 
 # --- text form -------------------------------------------------------------------------------
