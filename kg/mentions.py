@@ -393,6 +393,7 @@ class Extractor:
         self.orgs: list[OrgMention] = []
         self.places: list[PlaceMention] = []
         self.events: list[EventMention] = []
+        self.gerunds = _gerunds(tuple(self.trig["meeting_verbs"]))
 
     def run(self) -> Mentions:
         self._persons()
@@ -1432,6 +1433,8 @@ class Extractor:
                     event = replace(event, process=previous.process)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
+            elif (opening := self._opening_participle(token, sent)) is not None:
+                event = self._participial_meeting(token, opening, sent, sentence)
             elif (
                 token.pos_ in ("NOUN", "PROPN")
                 and lower in trig["round_nouns"]
@@ -1796,6 +1799,46 @@ class Extractor:
             verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
 
+    def _opening_participle(self, token: Token, sent: Span) -> str | None:
+        """ "Briefing the Council on Monday, the envoy said": the verb a sentence opens with.
+
+        The tagger often takes such an opening -ing word for a noun or a name; its object
+        says it is a verb.
+        """
+        lemma = self.gerunds.get(token.lower_)
+        if (
+            lemma is None
+            or any(t.pos_ != "ADV" for t in sent[: token.i - sent.start])
+            or not any(c.dep_ == "dobj" for c in token.children)
+        ):
+            return None
+        return lemma
+
+    def _participial_meeting(
+        self, token: Token, lemma: str, sent: Span, sentence: int
+    ) -> EventMention | None:
+        """The opening participle's doer is the main clause's subject, named after its comma."""
+        others = [
+            r
+            for c in token.children
+            if c.dep_ == "dobj" and c.lower_ not in self.trig["meeting_nouns"]
+            for r in self._parties_in(c.left_edge, c.right_edge)
+        ]
+        comma = next((t for t in sent if t.i > token.i and t.text == ","), None)
+        if not others or comma is None:
+            return None
+        doers = [
+            m
+            for m in self.persons + self.descriptions
+            if m.subject and comma.idx < m.start < min(sent.end_char, comma.idx + 120)
+        ]
+        if not doers:
+            return None
+        doer = min(doers, key=lambda m: m.start)
+        kind = "name" if doer in self.persons else "description"
+        subject = PartyRef(self.text[doer.start : doer.end], doer.start, doer.end, kind)
+        return self._meeting(token, None, sent, sentence, [subject], others, joint=False)
+
     def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
         verb = self._governing_verb(noun)
         between = self._objects(noun, ("between",))
@@ -2092,6 +2135,22 @@ class Extractor:
 # what may stand between a description and the name it gives: a comma, an honorific
 _NAME_GAP = re.compile(r"[\s,]{0,3}(?:[A-Z][a-z]*\.?\s+)?")
 _SIDES = ("sides", "delegations", "parties", "leaders")
+
+
+@cache
+def _gerunds(verbs: tuple[str, ...]) -> dict[str, str]:
+    """ "briefing" → "brief", "receiving" → "receive": the -ing forms of the meeting verbs.
+
+    Left out: the talk-framing verbs ("Holding talks"), and the ones whose object need not
+    be met ("Visiting Kyiv", "Calling Russia an aggressor", "Chairing the Council").
+    """
+    out: dict[str, str] = {}
+    for verb in verbs:
+        if verb in ("hold", "have", "visit", "call", "chair", "co-chair"):
+            continue
+        stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
+        out[stem + "ing"] = verb
+    return out
 
 
 def _capitalised(token: Token) -> bool:

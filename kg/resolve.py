@@ -253,6 +253,7 @@ class _PartyResolver:
             speaker = next(
                 (name for at, name in reversed(self.mentions.speakers) if at <= ref.start), None
             )
+            speaker = self._full_name(speaker) if speaker else None
             return [("person", speaker)] if speaker in self.persons else []
         if ref.kind == "pronoun":
             found = self._antecedent(ref.start)
@@ -277,6 +278,13 @@ class _PartyResolver:
         if self.home and office in self.gaz.triggers["national_offices"]:
             return [("org", self.home)]
         return []
+
+    def _full_name(self, name: str) -> str:
+        """ "MERKEL:" labels a transcript's turn with the surname of a person named in full."""
+        if name in self.persons:
+            return name
+        full = [n for n in self.persons if n.endswith(" " + name)]
+        return full[0] if len(full) == 1 else name
 
     def _persons_of(self, state: str) -> list[str]:
         return [n for n, p in self.persons.items() if state in p.affiliations]
