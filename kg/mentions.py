@@ -1710,9 +1710,13 @@ class Extractor:
                 continue
             if lo <= p.start < hi and (subject or not self._reports(p)) and not self._owns(p):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
+                start = p.phrase_start if p.phrase_start >= 0 else p.start
                 covered.append(
-                    (p.phrase_start if p.phrase_start >= 0 else p.start, max(p.end, p.phrase_end))
+                    (self._apposed_title_start(start, first.idx), max(p.end, p.phrase_end))
                 )
+            elif hi <= p.start < hi + 120:
+                # the parse may end the stretch inside the title phrase of a name beyond it
+                covered.append((self._apposed_title_start(p.start, lo), p.end))
         for d in self.descriptions:
             # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
             named = self._name_follows(d.end)
@@ -1765,6 +1769,25 @@ class Extractor:
                     )
                 )
         return sorted(refs, key=lambda r: r.start)
+
+    def _apposed_title_start(self, char: int, floor: int) -> int:
+        """Where a title phrase set before a name by a comma begins, else char.
+
+        In "the head of the ELN delegation, Aureliano Cardenas" or "Russia's envoy in Vienna,
+        Ivan Petrov" the phrase says who the person is; the bodies it names are no parties.
+        """
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        if span is None or span.start < 1 or self.doc[span.start - 1].text != ",":
+            return char
+        j = span.start - 2
+        titled = False
+        while j >= 0 and self.doc[j].idx >= floor:
+            t = self.doc[j]
+            if t.text in (",", ";", ":") or t.lower_ in _PHRASE_BOUNDS or t.pos_ in ("VERB", "AUX"):
+                break
+            titled = titled or self._is_title_word(t)
+            j -= 1
+        return self.doc[j + 1].idx if titled and j + 1 < span.start - 1 else char
 
     def _meeting_from_verb(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
         lemma = verb.lemma_.lower()
@@ -2134,6 +2157,8 @@ class Extractor:
 
 # what may stand between a description and the name it gives: a comma, an honorific
 _NAME_GAP = re.compile(r"[\s,]{0,3}(?:[A-Z][a-z]*\.?\s+)?")
+# words that end a noun phrase read backwards from an apposed name
+_PHRASE_BOUNDS = {"and", "or", "with", "by", "between", "including", "while", "as"}
 _SIDES = ("sides", "delegations", "parties", "leaders")
 
 
