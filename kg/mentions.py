@@ -1607,7 +1607,10 @@ class Extractor:
     def _objects(self, head: Token, preps: tuple[str, ...]) -> list[PartyRef]:
         out: list[PartyRef] = []
         for child in head.children:
-            if child.dep_ == "prep" and child.lower_ in preps:
+            # "met with A, and with B": the parser may join the second "with" to the verb
+            if (
+                child.dep_ == "prep" or (child.dep_ == "conj" and child.pos_ == "ADP")
+            ) and child.lower_ in preps:
                 out += self._parties_in(child, self._list_end(child.right_edge))
         return out
 
