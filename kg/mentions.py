@@ -1902,7 +1902,9 @@ class Extractor:
             return None
         # the clause's subject takes part in talks it holds, or in a call it discusses
         # something in, or travels for: "discussed X in a phone call with Y"
-        light = verb is not None and (
+        # the clause's subject is not the meeting's when the meeting is the subject: "her
+        # meeting with X was useful"
+        light = verb is not None and noun.dep_ not in ("nsubj", "nsubjpass") and (
             verb.lemma_.lower() in _LIGHT_VERBS
             or (
                 noun.dep_ == "pobj"
@@ -1911,7 +1913,7 @@ class Extractor:
         )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
-            subjects = self._objects(noun, ("of",))
+            subjects = self._objects(noun, ("of",)) or self._owner(noun)
         if not subjects:
             # "a meeting with the representatives of Damascus and the opposition": the
             # conflict parties negotiating, a round rather than a meeting
@@ -1921,6 +1923,16 @@ class Extractor:
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
         return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
+
+    def _owner(self, noun: Token) -> list[PartyRef]:
+        """ "his talks with X", "Rosa Ibarra's meeting with X": whose meeting it is."""
+        for c in noun.children:
+            if c.dep_ != "poss":
+                continue
+            if c.lower_ in ("his", "her"):
+                return [PartyRef(c.text, c.idx, c.idx + len(c.text), "pronoun")]
+            return self._parties_in(c.left_edge, c)
+        return []
 
     def _meeting(
         self,
