@@ -1685,12 +1685,22 @@ class Extractor:
                 t.pos_ in ("VERB", "AUX")
                 or t.text in (".", ";", ":", "(")
                 or t.lower_ in _LIST_STOPS
+                or (t.text == "," and self._reporting_clause(t))
             ):
                 break
             j += 1
         while j > last.i and self.doc[j].is_punct:
             j -= 1
         return self.doc[j]
+
+    def _reporting_clause(self, comma: Token) -> bool:
+        """ "..., Ankara said in a statement": the source after a comma, not one more party."""
+        for t in self.doc[comma.i + 1 : min(comma.i + 8, comma.sent.end)]:
+            if t.pos_ in ("VERB", "AUX"):
+                return t.lemma_.lower() in self.trig["report_verbs"]
+            if t.text == "," or t.pos_ == "CCONJ":
+                return False
+        return False
 
     def _parties_in(self, first: Token, last: Token, *, subject: bool = False) -> list[PartyRef]:
         """Every party named between two tokens, in reading order.
@@ -1797,6 +1807,9 @@ class Extractor:
         if lemma in ("hold", "have", "visit"):
             # "hold talks", "had a telephone conversation": the noun carries the event
             return None
+        particle = self.trig["particle_verbs"].get(lemma)
+        if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in verb.children):
+            return None  # "sat down together" is a meeting, "sat on the panel" is not
         others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
         if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "telephone", "call"):
             for child in verb.children:
@@ -1810,7 +1823,7 @@ class Extractor:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
         subjects = self._subject_of(verb)
-        if not others and lemma in ("meet", "talk", "negotiate") and len(subjects) > 1:
+        if not others and lemma in self.trig["reciprocal_verbs"] and len(subjects) > 1:
             # "Clerides and Denktash last met in 1994": they met each other, and with their host
             # ("in talks hosted by X")
             hosts = [r for r in self._hosts(verb) if r not in subjects]
