@@ -1424,7 +1424,15 @@ class Extractor:
             if token.i in used:
                 continue
             lower, lemma = token.lower_, token.lemma_.lower()
-            if lower in _ROUND_WORDS or (lower in trig["round_nouns"] and self._ordinal(token)):
+            if lower in _ROUND_WORDS or (
+                lower in trig["round_nouns"]
+                and self._ordinal(token)
+                # "A and B held their first meeting": the two sides' meeting, not a round
+                and not (
+                    lower in trig["meeting_nouns"]
+                    and any(c.dep_ == "poss" and c.lower_ == "their" for c in token.children)
+                )
+            ):
                 event = self._round(token, sent, sentence)
             elif (previous := self._elided_round(token, sentence)) is not None:
                 # "the first round opened on Aug. 13; the second ran from Sept. 3 to 6"
