@@ -1818,7 +1818,14 @@ class Extractor:
         particle = self.trig["particle_verbs"].get(lemma)
         if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in verb.children):
             return None  # "sat down together" is a meeting, "sat on the panel" is not
-        others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
+        preps = ("with", "to") if lemma in ("speak", "talk") else ("with",)
+        others = self._objects(verb, preps)
+        for means in verb.children:
+            # "spoke by telephone with X": the parser may hang "with" on the means
+            if means.dep_ == "prep" and means.lower_ in ("by", "over", "via"):
+                for noun in means.children:
+                    if noun.dep_ == "pobj":
+                        others += [r for r in self._objects(noun, preps) if r not in others]
         if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "telephone", "call"):
             for child in verb.children:
                 # "will host six-nation talks": the talks are the event, not a party
