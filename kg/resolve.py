@@ -268,6 +268,12 @@ class _PartyResolver:
         if inside and inside[0].name in self.persons:
             return [("person", inside[0].name)]
         orgs = [o for o in self.mentions.orgs if ref.start <= o.start < ref.end]
+        if orgs and ref.kind == "description" and " of " not in ref.text:
+            # "the Kosovo prime minister": the state only qualifies the office; its holder,
+            # if the article names one, is the party
+            described = self._described_person(ref)
+            if described:
+                return [("person", described)]
         if orgs:
             return [("org", orgs[0].name)]
         described = self._described_person(ref)
