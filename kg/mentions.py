@@ -1881,14 +1881,25 @@ class Extractor:
         comma = next((t for t in sent if t.i > token.i and t.text == ","), None)
         if not others or comma is None:
             return None
+        end = min(sent.end_char, comma.idx + 120)
+
+        def opens_clause(m: PersonMention) -> bool:
+            start = m.phrase_start if m.phrase_start >= 0 else m.start
+            return re.fullmatch(r",\s*(?:the\s+)?", self.text[comma.idx : start]) is not None
+
+        # a name before a description: "the envoy for Yemen, Anders Kjellberg"
         doers = [
-            m
-            for m in self.persons + self.descriptions
-            if m.subject and comma.idx < m.start < min(sent.end_char, comma.idx + 120)
+            min(found, key=lambda m: m.start)
+            for group in (self.persons, self.descriptions)
+            if (
+                found := [
+                    m for m in group if comma.idx < m.start < end and (m.subject or opens_clause(m))
+                ]
+            )
         ]
         if not doers:
             return None
-        doer = min(doers, key=lambda m: m.start)
+        doer = doers[0]
         kind = "name" if doer in self.persons else "description"
         subject = PartyRef(self.text[doer.start : doer.end], doer.start, doer.end, kind)
         return self._meeting(token, None, sent, sentence, [subject], others, joint=False)
@@ -1932,11 +1943,16 @@ class Extractor:
         # something in, or travels for: "discussed X in a phone call with Y"
         # the clause's subject is not the meeting's when the meeting is the subject: "her
         # meeting with X was useful"
-        light = verb is not None and noun.dep_ not in ("nsubj", "nsubjpass") and (
-            verb.lemma_.lower() in _LIGHT_VERBS
-            or (
-                noun.dep_ == "pobj"
-                and noun.head.lower_ in ("in", "during", "for", "over", "after", "following", "at")
+        light = (
+            verb is not None
+            and noun.dep_ not in ("nsubj", "nsubjpass")
+            and (
+                verb.lemma_.lower() in _LIGHT_VERBS
+                or (
+                    noun.dep_ == "pobj"
+                    and noun.head.lower_
+                    in ("in", "during", "for", "over", "after", "following", "at")
+                )
             )
         )
         subjects = self._subject_of(verb) if light else []
