@@ -345,7 +345,24 @@ class _PartyResolver:
                 )
                 if name:
                     best = (d.start, name)
+        opener = self._sentence_opener(char)
+        if opener is not None and (best is None or best[0] < opener[0]):
+            best = opener
         return ("person", best[1]) if best else None
+
+    def _sentence_opener(self, char: int) -> tuple[int, str] | None:
+        """The person a sentence opens with ("Envoy X, whose ..., said that he would ..."):
+        the subject even where the parse loses it, and the pronoun's nearest antecedent."""
+        sent = next((s for s in self.mentions.sentences if s.start <= char < s.end), None)
+        if sent is None:
+            return None
+        lead = self.mentions.text[sent.start : sent.end]
+        offset = len(lead) - len(lead.lstrip())
+        for p in self.mentions.persons:
+            opens = p.phrase_start if p.phrase_start >= 0 else p.start
+            if opens == sent.start + offset and p.start < char and p.name in self.persons:
+                return (p.start, p.name)
+        return None
 
     @staticmethod
     def _is_subject_ref(ref: PartyRef, event: EventMention) -> bool:

@@ -401,6 +401,16 @@ def test_talks_between_conflict_parties_are_a_round_not_a_meeting() -> None:
     assert [r.start.literal() for r in f.rounds if r.start] == ["2021-03-20"]
 
 
+def test_a_pronoun_refers_to_the_person_its_sentence_opens_with() -> None:
+    f = read(
+        "Israeli Energy Minister Dan Levy spoke on Monday. UN Special Coordinator for Lebanon "
+        "Ana Ruiz, whose office co-hosts the sessions, said the parties had engaged "
+        "constructively and that she would brief the UN Security Council on the talks later "
+        "this month."
+    )
+    assert pairs(f) == {frozenset({"Ana Ruiz", "UN Security Council"})}
+
+
 def test_a_transcript_label_names_the_speaker_by_surname() -> None:
     f = read(
         "Speakers: Prime Minister Olga Berg; Foreign Minister Ivo Tal\n\n"
