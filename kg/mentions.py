@@ -1693,13 +1693,19 @@ class Extractor:
                 t.pos_ in ("VERB", "AUX")
                 or t.text in (".", ";", ":", "(")
                 or t.lower_ in _LIST_STOPS
-                or (t.text == "," and self._reporting_clause(t))
+                or (t.text == "," and (self._reporting_clause(t) or self._adjunct_after(t)))
             ):
                 break
             j += 1
         while j > last.i and self.doc[j].is_punct:
             j -= 1
         return self.doc[j]
+
+    def _adjunct_after(self, comma: Token) -> bool:
+        """ "talks with A and B, without the breakthrough Washington needed": a comma and a
+        preposition (other than a further "with") start a phrase of their own."""
+        nxt = self.doc[comma.i + 1] if comma.i + 1 < len(self.doc) else None
+        return nxt is not None and nxt.pos_ in ("ADP", "SCONJ") and nxt.lower_ != "with"
 
     def _reporting_clause(self, comma: Token) -> bool:
         """ "..., Ankara said in a statement": the source after a comma, not one more party."""

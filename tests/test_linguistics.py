@@ -496,6 +496,18 @@ def test_a_reporting_clause_ends_the_list_of_counterparts() -> None:
     assert pairs(f) == {frozenset({"Ali Demir", "Nikos Pappas"})}
 
 
+def test_a_phrase_after_a_comma_and_a_preposition_is_no_counterpart() -> None:
+    f = read(
+        "Secretary of State Ann Cole ended two days of talks with Moldovan Prime Minister Ivan "
+        "Petrov and Dan Popa, president of Romania, without the breakthrough Washington needed "
+        "to convene a summit."
+    )
+    assert pairs(f) == {
+        frozenset({"Ann Cole", "Ivan Petrov"}),
+        frozenset({"Ann Cole", "Dan Popa"}),
+    }
+
+
 def test_sitting_down_together_is_a_meeting() -> None:
     f = read(
         "Afghan envoy Ahmad Karimi and the Taliban's chief negotiator Abdul Rahimi sat down "
