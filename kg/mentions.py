@@ -212,7 +212,7 @@ class PartyRef:
     text: str
     start: int
     end: int
-    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides"]
+    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides", "body"]
     demonym_states: tuple[str, ...] = ()
 
 
@@ -1441,6 +1441,10 @@ class Extractor:
                     event = replace(event, process=previous.process)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
+                opening = self._opening_participle(token, sent)
+                if opening is not None and (event is None or not event.groups):
+                    # "Also briefing the Council, X said": the parse gives the verb no subject
+                    event = self._participial_meeting(token, opening, sent, sentence) or event
             elif (opening := self._opening_participle(token, sent)) is not None:
                 event = self._participial_meeting(token, opening, sent, sentence)
             elif (
@@ -1784,6 +1788,9 @@ class Extractor:
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "sides"))
             elif token.text in ("I", "me") and token.pos_ == "PRON":
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "speaker"))
+            elif token.text in self.trig["body_short_forms"] and self._short_form(token):
+                # "the Panel", "Council members": a body named in full earlier
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "body"))
             elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
                 states = tuple(
                     self.gaz_spans[t.i][2]
@@ -1796,6 +1803,27 @@ class Extractor:
                     )
                 )
         return sorted(refs, key=lambda r: r.start)
+
+    def _short_form(self, token: Token) -> bool:
+        """ "the Council" alone, not within a name ("the Council of Europe", "Security
+        Council"), nor a title's ("Chair of the Coordination Committee")."""
+        before = self.doc[token.i - 1] if token.i > 0 else None
+        after = self.doc[token.i + 1] if token.i + 1 < len(self.doc) else None
+        alone = (before is not None and before.lower_ == "the") or (
+            after is not None
+            and after.lower_ == "members"
+            and before is not None
+            and not _capitalised(before)
+        )
+        return (
+            alone
+            and not (after is not None and (after.lower_ == "of" or _capitalised(after)))
+            and not any(o.start <= token.idx < o.end for o in self.orgs)
+            and not any(
+                0 <= p.phrase_start <= token.idx < p.start or p.end <= token.idx < p.phrase_end
+                for p in self.persons
+            )
+        )
 
     def _apposed_title_start(self, char: int, floor: int) -> int:
         """Where a title phrase set before a name by a comma begins, else char.

@@ -255,6 +255,16 @@ class _PartyResolver:
             )
             speaker = self._full_name(speaker) if speaker else None
             return [("person", speaker)] if speaker in self.persons else []
+        if ref.kind == "body":
+            # the body of that kind named last: "the Panel" after "the AU High-Level Panel"
+            head = ref.text.lower()
+            named = [
+                o.name
+                for o in self.mentions.orgs
+                if o.start < ref.start
+                and head in (o.name.lower().split()[-1], o.surface.lower().split()[-1])
+            ]
+            return [("org", named[-1])] if named else []
         if ref.kind == "pronoun":
             found = self._antecedent(ref.start)
             return [found] if found else []
