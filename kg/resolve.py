@@ -384,6 +384,7 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     out: dict[tuple, Event] = {}
     first_dated_lead = True
     sides: list[PartyKey] = []  # the two sides of the talks reported last
+    dated: list[tuple[list[PartyKey], DateValue, DateValue | None, str | None]] = []
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
             resolved = [
@@ -412,6 +413,14 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is None and first_dated_lead and em.status == "held":
                     start = DateValue(article.date, article.date, "day")
                 first_dated_lead = False
+                if start is None and _also(mentions, em):
+                    # "Also briefing the Council, X said": the occasion of the last dated
+                    # meeting with a party of this one
+                    shared = [d for d in dated if set(d[0]) & set(combo)]
+                    if shared:
+                        start, until, date_text = shared[-1][1:]
+                if start is not None:
+                    dated.append((combo, start, until, date_text))
                 key = (tuple(sorted(combo)), start.literal() if start else None)
                 event = out.get(key)
                 if event is None:
@@ -421,6 +430,13 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 event.sentences.add(em.sentence)
                 event.place = event.place or em.place
     return list(out.values())
+
+
+def _also(mentions: Mentions, em: EventMention) -> bool:
+    text = (
+        mentions.sentences[em.sentence - 1].text if em.sentence <= len(mentions.sentences) else ""
+    )
+    return re.search(r"\b[Aa]lso\b", text) is not None
 
 
 def _rounds(mentions: Mentions) -> list[Event]:

@@ -411,6 +411,28 @@ def test_a_pronoun_refers_to_the_person_its_sentence_opens_with() -> None:
     assert pairs(f) == {frozenset({"Ana Ruiz", "UN Security Council"})}
 
 
+def test_a_bodys_short_form_is_the_body_named_before() -> None:
+    f = read(
+        "The Joint Commission met in Vienna on Monday. US envoy Mark Reid briefed the "
+        "Commission on Tuesday."
+    )
+    assert pairs(f) == {frozenset({"Mark Reid", "Joint Commission"})}
+
+
+def test_also_briefing_the_council_is_the_same_occasion() -> None:
+    f = read(
+        "The Security Council met on Tuesday. Briefing the Security Council this morning, UN "
+        "envoy for Mali Pierre Dumas said the truce held. Pedro Lima would travel to Bamako "
+        "later this week to meet President Ali Keita. Also briefing the Council, Ana Ruiz, "
+        "Under-Secretary-General for Peacekeeping Operations, said the force was ready."
+    )
+    dates = {
+        frozenset(n for _, n in m.participants): m.start.literal() if m.start else None
+        for m in f.meetings
+    }
+    assert dates[frozenset({"Ana Ruiz", "UN Security Council"})] == "2021-03-10"
+
+
 def test_a_transcript_label_names_the_speaker_by_surname() -> None:
     f = read(
         "Speakers: Prime Minister Olga Berg; Foreign Minister Ivo Tal\n\n"
