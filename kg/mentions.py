@@ -1865,6 +1865,17 @@ class Extractor:
                 # "will host six-nation talks": the talks are the event, not a party
                 if child.dep_ == "dobj" and child.lower_ not in self.trig["meeting_nouns"]:
                     others += self._parties_in(child.left_edge, child.right_edge)
+        if lemma in self.trig["person_object_preps"]:
+            # "called in the ambassador"
+            others += self._person_objects(verb, self.trig["person_object_preps"][lemma], False)
+        if lemma in self.trig["person_object_verbs"]:
+            persons = self._person_objects(verb, (), True)
+            if not persons:
+                return None
+            doers = self._subject_of(verb)
+            if not any(self._is_person_ref(r) for r in doers):
+                return None
+            return self._meeting(verb, verb, sent, sentence, doers, others + persons, joint=False)
         if lemma in self.trig["joint_verbs"]:
             agents = [c for c in verb.children if c.dep_ == "agent"]
             parties = [r for a in agents for r in self._parties_in(a, self._list_end(a.right_edge))]
@@ -1886,6 +1897,28 @@ class Extractor:
         return self._meeting(
             verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
+
+    def _is_person_ref(self, ref: PartyRef) -> bool:
+        return ref.kind in ("description", "pronoun", "speaker") or any(
+            p.start == ref.start for p in self.persons
+        )
+
+    def _person_objects(self, verb: Token, preps: Iterable[str], direct: bool) -> list[PartyRef]:
+        """ "went to see Denktash", "summoned the ambassador, Li Wei", "called in X": only a
+        person so named is met (one sees a city, summons a meeting)."""
+        heads = [c for c in verb.children if direct and c.dep_ == "dobj"] + [
+            g
+            for c in verb.children
+            if c.dep_ == "prep" and c.lower_ in preps
+            for g in c.children
+            if g.dep_ == "pobj"
+        ]
+        return [
+            r
+            for h in heads
+            for r in self._parties_in(h.left_edge, self._list_end(h.right_edge))
+            if self._is_person_ref(r) and r.kind != "speaker"
+        ]
 
     def _opening_participle(self, token: Token, sent: Span) -> str | None:
         """ "Briefing the Council on Monday, the envoy said": the verb a sentence opens with.
@@ -2260,11 +2293,12 @@ def _gerunds(verbs: tuple[str, ...]) -> dict[str, str]:
     """ "briefing" → "brief", "receiving" → "receive": the -ing forms of the meeting verbs.
 
     Left out: the talk-framing verbs ("Holding talks"), and the ones whose object need not
-    be met ("Visiting Kyiv", "Calling Russia an aggressor", "Chairing the Council").
+    be met ("Visiting Kyiv", "Calling Russia an aggressor", "Chairing the Council", "Seeing
+    Russia as a threat").
     """
     out: dict[str, str] = {}
     for verb in verbs:
-        if verb in ("hold", "have", "visit", "call", "chair", "co-chair"):
+        if verb in ("hold", "have", "visit", "call", "chair", "co-chair", "see", "summon"):
             continue
         stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
         out[stem + "ing"] = verb

@@ -419,6 +419,9 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                     shared = [d for d in dated if set(d[0]) & set(combo)]
                     if shared:
                         start, until, date_text = shared[-1][1:]
+                if start is None and dated and _same_day(mentions, em):
+                    # "Later the same day, he went to see X": the day of the meeting before
+                    start, until, date_text = dated[-1][1:]
                 if start is not None:
                     dated.append((combo, start, until, date_text))
                 key = (tuple(sorted(combo)), start.literal() if start else None)
@@ -430,6 +433,13 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 event.sentences.add(em.sentence)
                 event.place = event.place or em.place
     return list(out.values())
+
+
+def _same_day(mentions: Mentions, em: EventMention) -> bool:
+    text = (
+        mentions.sentences[em.sentence - 1].text if em.sentence <= len(mentions.sentences) else ""
+    )
+    return re.search(r"\b(?:the same day|that same day)\b", text, re.IGNORECASE) is not None
 
 
 def _also(mentions: Mentions, em: EventMention) -> bool:

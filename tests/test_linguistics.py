@@ -433,6 +433,30 @@ def test_also_briefing_the_council_is_the_same_occasion() -> None:
     assert dates[frozenset({"Ana Ruiz", "UN Security Council"})] == "2021-03-10"
 
 
+def test_seeing_summoning_or_calling_in_a_person_is_a_meeting() -> None:
+    see = read(
+        "UN envoy Mark Reid met President Ivan Petrov on Monday. Later the same day, he "
+        "crossed the buffer zone to see Turkish Cypriot leader Ali Demir in Nicosia."
+    )
+    assert frozenset({"Mark Reid", "Ali Demir"}) in pairs(see)
+    dates = {frozenset(n for _, n in m.participants): m.start for m in see.meetings}
+    assert dates[frozenset({"Mark Reid", "Ali Demir"})].literal() == "2021-03-08"
+    summon = read(
+        "Foreign Minister Ivan Petrov summoned the Russian ambassador, Oleg Orlov, on Monday."
+    )
+    assert pairs(summon) == {frozenset({"Ivan Petrov", "Oleg Orlov"})}
+    called_in = read(
+        "Foreign Secretary Ravi Menon called in the Chinese Ambassador, Li Wei, in New Delhi "
+        "on Monday."
+    )
+    assert pairs(called_in) == {frozenset({"Ravi Menon", "Li Wei"})}
+    not_met = read(
+        "Russia wants to see President Bashar Assad stay in power, Foreign Minister Ivan "
+        "Petrov said."
+    )
+    assert not not_met.meetings
+
+
 def test_a_transcript_label_names_the_speaker_by_surname() -> None:
     f = read(
         "Speakers: Prime Minister Olga Berg; Foreign Minister Ivo Tal\n\n"
