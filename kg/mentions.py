@@ -1836,7 +1836,7 @@ class Extractor:
             return char
         j = span.start - 2
         titled = False
-        while j >= 0 and self.doc[j].idx >= floor:
+        while j >= span.sent.start and self.doc[j].idx >= floor:
             t = self.doc[j]
             if t.text in (",", ";", ":") or t.lower_ in _PHRASE_BOUNDS or t.pos_ in ("VERB", "AUX"):
                 break

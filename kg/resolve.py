@@ -385,6 +385,7 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     first_dated_lead = True
     sides: list[PartyKey] = []  # the two sides of the talks reported last
     dated: list[tuple[list[PartyKey], DateValue, DateValue | None, str | None]] = []
+    body_start = len(article.title) + 2 if article.title else 0  # as kg.mentions reads it
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
             resolved = [
@@ -432,7 +433,11 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                     )
                 event.sentences.add(em.sentence)
                 event.place = event.place or em.place
-    return list(out.values())
+    # a headline ("Readout of X's call with Y") says no more than its story: where the story
+    # reports the same meeting, the headline's own reading of it goes
+    title = {s.index for s in mentions.sentences if s.start < body_start}
+    told = {frozenset(e.participants) for e in out.values() if e.sentences - title}
+    return [e for e in out.values() if e.sentences - title or frozenset(e.participants) not in told]
 
 
 def _same_day(mentions: Mentions, em: EventMention) -> bool:

@@ -457,6 +457,25 @@ def test_seeing_summoning_or_calling_in_a_person_is_a_meeting() -> None:
     assert not not_met.meetings
 
 
+def test_a_headline_meeting_is_the_one_its_story_reports() -> None:
+    f = read(
+        "President Ana Ruiz spoke by phone with Chancellor Olaf Berg on Monday.",
+        title="Readout of President Ana Ruiz's call with Chancellor Olaf Berg",
+    )
+    assert only_meeting(f).start.literal() == "2021-03-08"
+
+
+def test_a_title_before_a_name_stays_in_the_names_sentence() -> None:
+    text = (
+        "Earlier this month, the special envoy visited Lisbon, where he held talks with the "
+        "prime minister and the president. Earlier, Foreign Minister Ana Ruiz met the prime "
+        "minister in Lisbon."
+    )
+    m = extract(Article(id="t", text=text, date=WEDNESDAY, source_file="test"))
+    (talks,) = [e for e in m.events if e.trigger == "talks"]
+    assert [r.text for r in talks.parties] == ["he", "the prime minister", "the president"]
+
+
 def test_a_transcript_label_names_the_speaker_by_surname() -> None:
     f = read(
         "Speakers: Prime Minister Olga Berg; Foreign Minister Ivo Tal\n\n"
