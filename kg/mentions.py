@@ -2001,9 +2001,13 @@ class Extractor:
                 return None  # "direct talks between A and B would be a breakthrough"
             return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
-            if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj":
+            # "A and B will hold their first direct talks", "A and B discussed X in a phone call"
+            framed = noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "over")
+            if verb is not None and (
+                (verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj") or framed
+            ):
                 subjects = self._subject_of(verb)
-                if len(subjects) > 1:  # "A and B will hold their first direct talks"
+                if len(subjects) > 1:
                     return self._meeting(noun, verb, sent, sentence, [], subjects, joint=True)
             return None
         # the clause's subject takes part in talks it holds, or in a call it discusses

@@ -476,6 +476,16 @@ def test_a_title_before_a_name_stays_in_the_names_sentence() -> None:
     assert [r.text for r in talks.parties] == ["he", "the prime minister", "the president"]
 
 
+def test_two_subjects_discussing_something_in_a_call_spoke_to_each_other() -> None:
+    f = read(
+        "Moldovan President Ivan Petrov and Prime Minister of Romania Dan Popa discussed the "
+        "border in a phone call on Saturday, the press office said."
+    )
+    assert pairs(f) == {frozenset({"Ivan Petrov", "Dan Popa"})}
+    alone = read("Foreign Minister Ivan Petrov discussed the border in a phone call on Saturday.")
+    assert not alone.meetings
+
+
 def test_a_transcript_label_names_the_speaker_by_surname() -> None:
     f = read(
         "Speakers: Prime Minister Olga Berg; Foreign Minister Ivo Tal\n\n"
