@@ -2002,7 +2002,13 @@ class Extractor:
             return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
             # "A and B will hold their first direct talks", "A and B discussed X in a phone call"
-            framed = noun.dep_ == "pobj" and noun.head.lower_ in ("in", "during", "over")
+            framed = (
+                noun.dep_ == "pobj"
+                and noun.head.lower_ in ("in", "during", "over")
+                # "met in Antalya, in talks hosted by X": the verb makes the meeting
+                and verb is not None
+                and verb.lemma_.lower() not in self.trig["meeting_verbs"]
+            )
             if verb is not None and (
                 (verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj") or framed
             ):
