@@ -632,6 +632,14 @@ def _window(m: re.Match[str], c: _Context) -> Resolved | None:
     return DateValue(min(c.anchor, other), max(c.anchor, other), "interval"), None
 
 
+# "the first ... in": "in N years" then counts the time since the last one
+_FIRST_IN = re.compile(
+    r"\b(?:first|only)\s+(?!(?:\w+\s+)*?(?:will|would|is|are|be|was|starts?|begins?|opens?"
+    r"|resumes?|takes?|held)\b)(?:[\w-]+\s+){1,3}$",
+    re.IGNORECASE,
+)
+
+
 def _ago(m: re.Match[str], c: _Context) -> Resolved | None:
     """N units away: "exactly four months ago", "more than a week ago", "in a week's time"."""
     if m["within"] is not None:
@@ -639,6 +647,8 @@ def _ago(m: re.Match[str], c: _Context) -> Resolved | None:
             return None
         if m["time"] is None and c.tense != "future":
             return None
+        if _FIRST_IN.search(c.text[max(0, m.start() - 80) : m.start()]):
+            return None  # "their first talks in three years": a gap, not a date
     elif m["ago"] is None and m["from_now"] is None:
         return None
     low, high = _count(m["count"])

@@ -214,7 +214,7 @@ class PartyRef:
     text: str
     start: int
     end: int
-    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides"]
+    kind: Literal["name", "pronoun", "speaker", "description", "counterpart", "sides", "body"]
     demonym_states: tuple[str, ...] = ()
 
 
@@ -395,6 +395,7 @@ class Extractor:
         self.orgs: list[OrgMention] = []
         self.places: list[PlaceMention] = []
         self.events: list[EventMention] = []
+        self.gerunds = _gerunds(tuple(self.trig["meeting_verbs"]))
 
     def run(self) -> Mentions:
         self._persons()
@@ -1430,7 +1431,13 @@ class Extractor:
                 if resumed is not None:
                     self.events.append(resumed)
             if lower in _ROUND_WORDS or (
-                lower in trig["round_nouns"] and self._ordinal(token, counting=True)
+                lower in trig["round_nouns"]
+                and self._ordinal(token, counting=True)
+                # "A and B held their first meeting": the two sides' meeting, not a round
+                and not (
+                    lower in trig["meeting_nouns"]
+                    and any(c.dep_ == "poss" and c.lower_ == "their" for c in token.children)
+                )
             ):
                 event = self._round(token, sent, sentence)
             elif (previous := self._elided_round(token, sentence)) is not None:
@@ -1440,6 +1447,12 @@ class Extractor:
                     event = replace(event, process=previous.process)
             elif token.pos_ == "VERB" and lemma in trig["meeting_verbs"]:
                 event = self._meeting_from_verb(token, sent, sentence)
+                opening = self._opening_participle(token, sent)
+                if opening is not None and (event is None or not event.groups):
+                    # "Also briefing the Council, X said": the parse gives the verb no subject
+                    event = self._participial_meeting(token, opening, sent, sentence) or event
+            elif (opening := self._opening_participle(token, sent)) is not None:
+                event = self._participial_meeting(token, opening, sent, sentence)
             elif (
                 token.pos_ in ("NOUN", "PROPN")
                 and lower in trig["round_nouns"]
@@ -1649,7 +1662,10 @@ class Extractor:
     def _objects(self, head: Token, preps: tuple[str, ...]) -> list[PartyRef]:
         out: list[PartyRef] = []
         for child in head.children:
-            if child.dep_ == "prep" and child.lower_ in preps:
+            # "met with A, and with B": the parser may join the second "with" to the verb
+            if (
+                child.dep_ == "prep" or (child.dep_ == "conj" and child.pos_ == "ADP")
+            ) and child.lower_ in preps:
                 out += self._parties_in(child, self._list_end(child.right_edge))
         return out
 
@@ -1724,12 +1740,28 @@ class Extractor:
                 t.pos_ in ("VERB", "AUX")
                 or t.text in (".", ";", ":", "(")
                 or t.lower_ in _LIST_STOPS
+                or (t.text == "," and (self._reporting_clause(t) or self._adjunct_after(t)))
             ):
                 break
             j += 1
         while j > last.i and self.doc[j].is_punct:
             j -= 1
         return self.doc[j]
+
+    def _adjunct_after(self, comma: Token) -> bool:
+        """ "talks with A and B, without the breakthrough Washington needed": a comma and a
+        preposition (other than a further "with") start a phrase of their own."""
+        nxt = self.doc[comma.i + 1] if comma.i + 1 < len(self.doc) else None
+        return nxt is not None and nxt.pos_ in ("ADP", "SCONJ") and nxt.lower_ != "with"
+
+    def _reporting_clause(self, comma: Token) -> bool:
+        """ "..., Ankara said in a statement": the source after a comma, not one more party."""
+        for t in self.doc[comma.i + 1 : min(comma.i + 8, comma.sent.end)]:
+            if t.pos_ in ("VERB", "AUX"):
+                return t.lemma_.lower() in self.trig["report_verbs"]
+            if t.text == "," or t.pos_ == "CCONJ":
+                return False
+        return False
 
     def _parties_in(self, first: Token, last: Token, *, subject: bool = False) -> list[PartyRef]:
         """Every party named between two tokens, in reading order.
@@ -1752,9 +1784,13 @@ class Extractor:
                 continue
             if lo <= p.start < hi and (subject or not self._reports(p)) and not self._owns(p):
                 refs.append(PartyRef(text[p.start : p.end], p.start, p.end, "name"))
+                start = p.phrase_start if p.phrase_start >= 0 else p.start
                 covered.append(
-                    (p.phrase_start if p.phrase_start >= 0 else p.start, max(p.end, p.phrase_end))
+                    (self._apposed_title_start(start, first.idx), max(p.end, p.phrase_end))
                 )
+            elif hi <= p.start < hi + 120:
+                # the parse may end the stretch inside the title phrase of a name beyond it
+                covered.append((self._apposed_title_start(p.start, lo), p.end))
         for d in self.descriptions:
             # "the head of the ELN delegation, Aureliano Cárdenas": the name stands for it
             named = self._name_follows(d.end)
@@ -1795,6 +1831,9 @@ class Extractor:
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "sides"))
             elif token.text in ("I", "me") and token.pos_ == "PRON":
                 refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "speaker"))
+            elif token.text in self.trig["body_short_forms"] and self._short_form(token):
+                # "the Panel", "Council members": a body named in full earlier
+                refs.append(PartyRef(token.text, token.idx, token.idx + len(token.text), "body"))
             elif token.lower_ in ("counterpart", "counterparts") and not self._named_after(token):
                 states = tuple(
                     self.gaz_spans[t.i][2]
@@ -1808,17 +1847,78 @@ class Extractor:
                 )
         return sorted(refs, key=lambda r: r.start)
 
+    def _short_form(self, token: Token) -> bool:
+        """ "the Council" alone, not within a name ("the Council of Europe", "Security
+        Council"), nor a title's ("Chair of the Coordination Committee")."""
+        before = self.doc[token.i - 1] if token.i > 0 else None
+        after = self.doc[token.i + 1] if token.i + 1 < len(self.doc) else None
+        alone = (before is not None and before.lower_ == "the") or (
+            after is not None
+            and after.lower_ == "members"
+            and before is not None
+            and not _capitalised(before)
+        )
+        return (
+            alone
+            and not (after is not None and (after.lower_ == "of" or _capitalised(after)))
+            and not any(o.start <= token.idx < o.end for o in self.orgs)
+            and not any(
+                0 <= p.phrase_start <= token.idx < p.start or p.end <= token.idx < p.phrase_end
+                for p in self.persons
+            )
+        )
+
+    def _apposed_title_start(self, char: int, floor: int) -> int:
+        """Where a title phrase set before a name by a comma begins, else char.
+
+        In "the head of the ELN delegation, Aureliano Cardenas" or "Russia's envoy in Vienna,
+        Ivan Petrov" the phrase says who the person is; the bodies it names are no parties.
+        """
+        span = self.doc.char_span(char, char + 1, alignment_mode="expand")
+        if span is None or span.start < 1 or self.doc[span.start - 1].text != ",":
+            return char
+        j = span.start - 2
+        titled = False
+        while j >= span.sent.start and self.doc[j].idx >= floor:
+            t = self.doc[j]
+            if t.text in (",", ";", ":") or t.lower_ in _PHRASE_BOUNDS or t.pos_ in ("VERB", "AUX"):
+                break
+            titled = titled or self._is_title_word(t)
+            j -= 1
+        return self.doc[j + 1].idx if titled and j + 1 < span.start - 1 else char
+
     def _meeting_from_verb(self, verb: Token, sent: Span, sentence: int) -> EventMention | None:
         lemma = verb.lemma_.lower()
         if lemma in ("hold", "have", "visit"):
             # "hold talks", "had a telephone conversation": the noun carries the event
             return None
-        others = self._objects(verb, ("with", "to") if lemma in ("speak", "talk") else ("with",))
+        particle = self.trig["particle_verbs"].get(lemma)
+        if particle and not any(c.dep_ == "prt" and c.lower_ == particle for c in verb.children):
+            return None  # "sat down together" is a meeting, "sat on the panel" is not
+        preps = ("with", "to") if lemma in ("speak", "talk") else ("with",)
+        others = self._objects(verb, preps)
+        for means in verb.children:
+            # "spoke by telephone with X": the parser may hang "with" on the means
+            if means.dep_ == "prep" and means.lower_ in ("by", "over", "via"):
+                for noun in means.children:
+                    if noun.dep_ == "pobj":
+                        others += [r for r in self._objects(noun, preps) if r not in others]
         if lemma in ("meet", "brief", "inform", "receive", "host", "phone", "telephone", "call"):
             for child in verb.children:
                 # "will host six-nation talks": the talks are the event, not a party
                 if child.dep_ == "dobj" and child.lower_ not in self.trig["meeting_nouns"]:
                     others += self._parties_in(child.left_edge, child.right_edge)
+        if lemma in self.trig["person_object_preps"]:
+            # "called in the ambassador"
+            others += self._person_objects(verb, self.trig["person_object_preps"][lemma], False)
+        if lemma in self.trig["person_object_verbs"]:
+            persons = self._person_objects(verb, (), True)
+            if not persons:
+                return None
+            doers = self._subject_of(verb)
+            if not any(self._is_person_ref(r) for r in doers):
+                return None
+            return self._meeting(verb, verb, sent, sentence, doers, others + persons, joint=False)
         if lemma in self.trig["joint_verbs"]:
             agents = [c for c in verb.children if c.dep_ == "agent"]
             parties = [r for a in agents for r in self._parties_in(a, self._list_end(a.right_edge))]
@@ -1826,7 +1926,7 @@ class Extractor:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
         subjects = self._subject_of(verb)
-        if not others and lemma in ("meet", "talk", "negotiate") and len(subjects) > 1:
+        if not others and lemma in self.trig["reciprocal_verbs"] and len(subjects) > 1:
             # "Clerides and Denktash last met in 1994": they met each other, and with their host
             # ("in talks hosted by X")
             hosts = [r for r in self._hosts(verb) if r not in subjects]
@@ -1840,6 +1940,79 @@ class Extractor:
         return self._meeting(
             verb, verb, sent, sentence, subjects, others, joint=together or len(subjects) > 1
         )
+
+    def _is_person_ref(self, ref: PartyRef) -> bool:
+        return ref.kind in ("description", "pronoun", "speaker") or any(
+            p.start == ref.start for p in self.persons
+        )
+
+    def _person_objects(self, verb: Token, preps: Iterable[str], direct: bool) -> list[PartyRef]:
+        """ "went to see Denktash", "summoned the ambassador, Li Wei", "called in X": only a
+        person so named is met (one sees a city, summons a meeting)."""
+        heads = [c for c in verb.children if direct and c.dep_ == "dobj"] + [
+            g
+            for c in verb.children
+            if c.dep_ == "prep" and c.lower_ in preps
+            for g in c.children
+            if g.dep_ == "pobj"
+        ]
+        return [
+            r
+            for h in heads
+            for r in self._parties_in(h.left_edge, self._list_end(h.right_edge))
+            if self._is_person_ref(r) and r.kind != "speaker"
+        ]
+
+    def _opening_participle(self, token: Token, sent: Span) -> str | None:
+        """ "Briefing the Council on Monday, the envoy said": the verb a sentence opens with.
+
+        The tagger often takes such an opening -ing word for a noun or a name; its object
+        says it is a verb.
+        """
+        lemma = self.gerunds.get(token.lower_)
+        if (
+            lemma is None
+            or any(t.pos_ != "ADV" for t in sent[: token.i - sent.start])
+            or not any(c.dep_ == "dobj" for c in token.children)
+        ):
+            return None
+        return lemma
+
+    def _participial_meeting(
+        self, token: Token, lemma: str, sent: Span, sentence: int
+    ) -> EventMention | None:
+        """The opening participle's doer is the main clause's subject, named after its comma."""
+        others = [
+            r
+            for c in token.children
+            if c.dep_ == "dobj" and c.lower_ not in self.trig["meeting_nouns"]
+            for r in self._parties_in(c.left_edge, c.right_edge)
+        ]
+        comma = next((t for t in sent if t.i > token.i and t.text == ","), None)
+        if not others or comma is None:
+            return None
+        end = min(sent.end_char, comma.idx + 120)
+
+        def opens_clause(m: PersonMention) -> bool:
+            start = m.phrase_start if m.phrase_start >= 0 else m.start
+            return re.fullmatch(r",\s*(?:the\s+)?", self.text[comma.idx : start]) is not None
+
+        # a name before a description: "the envoy for Yemen, Anders Kjellberg"
+        doers = [
+            min(found, key=lambda m: m.start)
+            for group in (self.persons, self.descriptions)
+            if (
+                found := [
+                    m for m in group if comma.idx < m.start < end and (m.subject or opens_clause(m))
+                ]
+            )
+        ]
+        if not doers:
+            return None
+        doer = doers[0]
+        kind = "name" if doer in self.persons else "description"
+        subject = PartyRef(self.text[doer.start : doer.end], doer.start, doer.end, kind)
+        return self._meeting(token, None, sent, sentence, [subject], others, joint=False)
 
     def _meeting_from_noun(self, noun: Token, sent: Span, sentence: int) -> EventMention | None:
         verb = self._governing_verb(noun)
@@ -1871,23 +2044,40 @@ class Extractor:
                 return None  # "direct talks between A and B would be a breakthrough"
             return self._meeting(noun, verb, sent, sentence, [], between, joint=True)
         if not others:
-            if verb is not None and verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj":
+            # "A and B will hold their first direct talks", "A and B discussed X in a phone call"
+            framed = (
+                noun.dep_ == "pobj"
+                and noun.head.lower_ in ("in", "during", "over")
+                # "met in Antalya, in talks hosted by X": the verb makes the meeting
+                and verb is not None
+                and verb.lemma_.lower() not in self.trig["meeting_verbs"]
+            )
+            if verb is not None and (
+                (verb.lemma_.lower() in _LIGHT_VERBS and noun.dep_ == "dobj") or framed
+            ):
                 subjects = self._subject_of(verb)
-                if len(subjects) > 1:  # "A and B will hold their first direct talks"
+                if len(subjects) > 1:
                     return self._meeting(noun, verb, sent, sentence, [], subjects, joint=True)
             return None
         # the clause's subject takes part in talks it holds, or in a call it discusses
         # something in, or travels for: "discussed X in a phone call with Y"
-        light = verb is not None and (
-            verb.lemma_.lower() in _LIGHT_VERBS
-            or (
-                noun.dep_ == "pobj"
-                and noun.head.lower_ in ("in", "during", "for", "over", "after", "following", "at")
+        # the clause's subject is not the meeting's when the meeting is the subject: "her
+        # meeting with X was useful"
+        light = (
+            verb is not None
+            and noun.dep_ not in ("nsubj", "nsubjpass")
+            and (
+                verb.lemma_.lower() in _LIGHT_VERBS
+                or (
+                    noun.dep_ == "pobj"
+                    and noun.head.lower_
+                    in ("in", "during", "for", "over", "after", "following", "at")
+                )
             )
         )
         subjects = self._subject_of(verb) if light else []
         if not subjects:
-            subjects = self._objects(noun, ("of",))
+            subjects = self._objects(noun, ("of",)) or self._owner(noun)
         if not subjects:
             # "a meeting with the representatives of Damascus and the opposition": the
             # conflict parties negotiating, a round rather than a meeting
@@ -1897,6 +2087,16 @@ class Extractor:
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
         return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
+
+    def _owner(self, noun: Token) -> list[PartyRef]:
+        """ "his talks with X", "Rosa Ibarra's meeting with X": whose meeting it is."""
+        for c in noun.children:
+            if c.dep_ != "poss":
+                continue
+            if c.lower_ in ("his", "her"):
+                return [PartyRef(c.text, c.idx, c.idx + len(c.text), "pronoun")]
+            return self._parties_in(c.left_edge, c)
+        return []
 
     def _meeting(
         self,
@@ -2169,7 +2369,7 @@ class Extractor:
         return any(s.start in people for s in self._subject_of(verb))
 
     @staticmethod
-    def _owner(noun: Token) -> str | None:
+    def _series_owner(noun: Token) -> str | None:
         """ "the Commission, whose next round ...", "the Joint Commission's next round": the
         named body that holds the round names its series."""
         poss = next((c for c in noun.children if c.dep_ == "poss"), None)
@@ -2299,7 +2499,7 @@ class Extractor:
         for name, cues in self.gaz.processes:
             if any(cue in lower for cue in cues):
                 return name
-        owner = self._owner(noun) if noun.lower_ in _ROUND_WORDS else None
+        owner = self._series_owner(noun) if noun.lower_ in _ROUND_WORDS else None
         if owner is not None:
             return owner
         if noun.lower_ in _ROUND_WORDS:
@@ -2325,7 +2525,26 @@ class Extractor:
 
 # what may stand between a description and the name it gives: a comma, an honorific
 _NAME_GAP = re.compile(r"[\s,]{0,3}(?:[A-Z][a-z]*\.?\s+)?")
+# words that end a noun phrase read backwards from an apposed name
+_PHRASE_BOUNDS = {"and", "or", "with", "by", "between", "including", "while", "as"}
 _SIDES = ("sides", "delegations", "parties", "leaders")
+
+
+@cache
+def _gerunds(verbs: tuple[str, ...]) -> dict[str, str]:
+    """ "briefing" → "brief", "receiving" → "receive": the -ing forms of the meeting verbs.
+
+    Left out: the talk-framing verbs ("Holding talks"), and the ones whose object need not
+    be met ("Visiting Kyiv", "Calling Russia an aggressor", "Chairing the Council", "Seeing
+    Russia as a threat").
+    """
+    out: dict[str, str] = {}
+    for verb in verbs:
+        if verb in ("hold", "have", "visit", "call", "chair", "co-chair", "see", "summon"):
+            continue
+        stem = verb[:-1] if verb.endswith("e") and not verb.endswith("ee") else verb
+        out[stem + "ing"] = verb
+    return out
 
 
 def _capitalised(token: Token) -> bool:

@@ -259,7 +259,18 @@ class _PartyResolver:
             speaker = next(
                 (name for at, name in reversed(self.mentions.speakers) if at <= ref.start), None
             )
+            speaker = self._full_name(speaker) if speaker else None
             return [("person", speaker)] if speaker in self.persons else []
+        if ref.kind == "body":
+            # the body of that kind named last: "the Panel" after "the AU High-Level Panel"
+            head = ref.text.lower()
+            named = [
+                o.name
+                for o in self.mentions.orgs
+                if o.start < ref.start
+                and head in (o.name.lower().split()[-1], o.surface.lower().split()[-1])
+            ]
+            return [("org", named[-1])] if named else []
         if ref.kind == "pronoun":
             found = self._antecedent(ref.start)
             return [found] if found else []
@@ -273,6 +284,12 @@ class _PartyResolver:
         if inside and inside[0].name in self.persons:
             return [("person", inside[0].name)]
         orgs = [o for o in self.mentions.orgs if ref.start <= o.start < ref.end]
+        if orgs and ref.kind == "description" and " of " not in ref.text:
+            # "the Kosovo prime minister": the state only qualifies the office; its holder,
+            # if the article names one, is the party
+            described = self._described_person(ref)
+            if described:
+                return [("person", described)]
         if orgs:
             return [("org", orgs[0].name)]
         described = self._described_person(ref)
@@ -283,6 +300,13 @@ class _PartyResolver:
         if self.home and office in self.gaz.triggers["national_offices"]:
             return [("org", self.home)]
         return []
+
+    def _full_name(self, name: str) -> str:
+        """ "MERKEL:" labels a transcript's turn with the surname of a person named in full."""
+        if name in self.persons:
+            return name
+        full = [n for n in self.persons if n.endswith(" " + name)]
+        return full[0] if len(full) == 1 else name
 
     def _persons_of(self, state: str) -> list[str]:
         return [n for n, p in self.persons.items() if state in p.affiliations]
@@ -337,7 +361,24 @@ class _PartyResolver:
                 )
                 if name:
                     best = (d.start, name)
+        opener = self._sentence_opener(char)
+        if opener is not None and (best is None or best[0] < opener[0]):
+            best = opener
         return ("person", best[1]) if best else None
+
+    def _sentence_opener(self, char: int) -> tuple[int, str] | None:
+        """The person a sentence opens with ("Envoy X, whose ..., said that he would ..."):
+        the subject even where the parse loses it, and the pronoun's nearest antecedent."""
+        sent = next((s for s in self.mentions.sentences if s.start <= char < s.end), None)
+        if sent is None:
+            return None
+        lead = self.mentions.text[sent.start : sent.end]
+        offset = len(lead) - len(lead.lstrip())
+        for p in self.mentions.persons:
+            opens = p.phrase_start if p.phrase_start >= 0 else p.start
+            if opens == sent.start + offset and p.start < char and p.name in self.persons:
+                return (p.start, p.name)
+        return None
 
     @staticmethod
     def _is_subject_ref(ref: PartyRef, event: EventMention) -> bool:
@@ -349,6 +390,8 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     out: dict[tuple, Event] = {}
     first_dated_lead = True
     sides: list[PartyKey] = []  # the two sides of the talks reported last
+    dated: list[tuple[list[PartyKey], DateValue, DateValue | None, str | None]] = []
+    body_start = len(article.title) + 2 if article.title else 0  # as kg.mentions reads it
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
             resolved = [
@@ -377,6 +420,17 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is None and first_dated_lead and em.status == "held":
                     start = DateValue(article.date, article.date, "day")
                 first_dated_lead = False
+                if start is None and _also(mentions, em):
+                    # "Also briefing the Council, X said": the occasion of the last dated
+                    # meeting with a party of this one
+                    shared = [d for d in dated if set(d[0]) & set(combo)]
+                    if shared:
+                        start, until, date_text = shared[-1][1:]
+                if start is None and dated and _same_day(mentions, em):
+                    # "Later the same day, he went to see X": the day of the meeting before
+                    start, until, date_text = dated[-1][1:]
+                if start is not None:
+                    dated.append((combo, start, until, date_text))
                 key = (tuple(sorted(combo)), start.literal() if start else None)
                 event = out.get(key)
                 if event is None:
@@ -385,7 +439,25 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                     )
                 event.sentences.add(em.sentence)
                 event.place = event.place or em.place
-    return list(out.values())
+    # a headline ("Readout of X's call with Y") says no more than its story: where the story
+    # reports the same meeting, the headline's own reading of it goes
+    title = {s.index for s in mentions.sentences if s.start < body_start}
+    told = {frozenset(e.participants) for e in out.values() if e.sentences - title}
+    return [e for e in out.values() if e.sentences - title or frozenset(e.participants) not in told]
+
+
+def _same_day(mentions: Mentions, em: EventMention) -> bool:
+    text = (
+        mentions.sentences[em.sentence - 1].text if em.sentence <= len(mentions.sentences) else ""
+    )
+    return re.search(r"\b(?:the same day|that same day)\b", text, re.IGNORECASE) is not None
+
+
+def _also(mentions: Mentions, em: EventMention) -> bool:
+    text = (
+        mentions.sentences[em.sentence - 1].text if em.sentence <= len(mentions.sentences) else ""
+    )
+    return re.search(r"\b[Aa]lso\b", text) is not None
 
 
 def _rounds(mentions: Mentions) -> list[Event]:
