@@ -10,6 +10,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -79,7 +80,7 @@ class Article:
     meta: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     notes: tuple[str, ...] = field(default=(), compare=False)  # read, but the user should know
 
-    @property
+    @cached_property  # read by the reader's cache and by the build, for every article
     def content_hash(self) -> str:
         payload = json.dumps([self.text, self.date.isoformat(), self.title, self.source, self.url])
         return hashlib.sha256(payload.encode()).hexdigest()
