@@ -349,7 +349,8 @@ def build(
             elif result.outcome == "built":
                 ledger.pop(iri, None)
             _record(report, result, progress)
-        # Oxigraph keeps writes in memory until flushed: flushing per batch keeps memory flat
+        if store.unflushed < FLUSH_QUADS:
+            continue
         store.flush()
         # after the flush: a ledger entry must never stand for a graph that was not written
         if ledger != saved:
@@ -474,6 +475,12 @@ def shapes_version() -> str:
 
 
 _BATCH = 64  # articles parsed together: spaCy's batches are faster, memory stays flat
+
+# Oxigraph keeps writes in memory until flushed, so a build flushes as it goes to keep memory
+# flat, but not after every batch: each flush writes small files that RocksDB then merges into
+# the rest of the store in the background, and the merging grew with the store until it cost
+# more CPU than the extraction's SHACL step (bench/README.md, "How often to flush").
+FLUSH_QUADS = 100_000
 
 
 def _graphs(articles: list[Article], base: str) -> list[Graph | Exception]:

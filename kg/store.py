@@ -125,6 +125,7 @@ class GraphStore:
                 ) from exc
             raise StoreError(f"cannot open the store {path}: {message}") from exc
         self.dataset = Dataset(store=OxigraphStore(store=self.oxigraph), default_union=True)
+        self.unflushed = 0  # triples written since the last flush
 
     def replace_article(self, graph: Graph | SerializedGraph) -> None:
         """Swap an article's named graph for a new one, in one transaction.
@@ -142,6 +143,7 @@ class GraphStore:
         self.oxigraph.update(
             f"DROP SILENT GRAPH <{name}> ;\nINSERT DATA {{ GRAPH <{name}> {{\n{data}}} }}"
         )
+        self.unflushed += len(graph)
 
     def remove_article(self, graph_iri: str) -> None:
         self.oxigraph.remove_graph(ox.NamedNode(graph_iri))
@@ -238,6 +240,7 @@ class GraphStore:
     def flush(self) -> None:
         if not self.read_only:
             self.oxigraph.flush()
+            self.unflushed = 0
 
     def close(self) -> None:
         """Release the store so another process (or a reader here) can open it."""

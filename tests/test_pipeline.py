@@ -27,7 +27,7 @@ from kg.cli import main
 from kg.mentions import extract
 from kg.namespaces import DKG
 from kg.resolve import resolve
-from kg.store import GraphStore
+from kg.store import GraphStore, SerializedGraph
 from kg.validate import validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,6 +308,37 @@ def test_a_build_holds_a_few_batches_of_articles_never_the_whole_corpus(tmp_path
         report = build([corpus], store, extract=extract)
     assert report.count("failed") == 400
     assert most <= 20, f"{most} articles held at once"
+
+
+def test_a_build_flushes_the_store_by_volume_not_per_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each flush leaves RocksDB small files to merge into the store: too many cost more CPU
+    # than the extraction saves, too few let memory grow with the corpus
+    corpus = tmp_path / "corpus.jsonl"
+    records = ({"id": f"a{i}", "date": "2021-03-10", "text": f"Text {i}."} for i in range(40))
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in records))
+    monkeypatch.setattr(kg.build, "FLUSH_QUADS", 60)
+
+    def extract(articles, base):  # a stand-in extractor: five triples per article
+        for batch in batches(articles, 10):
+            graphs = []
+            for a in batch:
+                nt = "".join(f"<urn:{a.id}> <urn:p> <urn:o{j}> .\n" for j in range(5))
+                iri = kg.build._graph_iri(base, a.id)
+                graphs.append(Extracted(SerializedGraph(iri, nt.encode(), 5)))
+            yield batch, graphs
+
+    with GraphStore(tmp_path / "store") as store:
+        pending: list[int] = []
+        real_flush = store.flush
+        monkeypatch.setattr(store, "flush", lambda: (pending.append(store.unflushed), real_flush()))
+        report = build([corpus], store, extract=extract)
+        assert report.count("built") == 40
+        # batches of 50 triples: a flush once 60 are waiting, i.e. every other batch, and at
+        # the end
+        assert pending == [100, 100, 0]
+        assert store.unflushed == 0 and len(store) == 200
 
 
 def test_the_same_article_gives_the_same_graph_in_any_process(tmp_path: Path) -> None:
