@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -236,7 +237,15 @@ def _extractor(address: str | None, jobs: int, gs: GraphStore) -> Iterator[Extra
     if address is None:
         from kg.build import ProcessExtract
 
-        yield ProcessExtract(jobs) if jobs > 1 else None
+        try:
+            yield ProcessExtract(jobs) if jobs > 1 else None
+        except BrokenProcessPool as exc:
+            gs.close()  # each article graph is written whole: what is stored so far is sound
+            raise click.ClickException(
+                "an extraction process of --jobs died (killed from outside, or by the system "
+                f"when memory ran short); the articles built so far are kept in {gs.path}. Run "
+                "the same command again to finish (with fewer --jobs if memory is short)"
+            ) from exc
         return
     from kg.cluster import ClusterError, DaskExtract
 

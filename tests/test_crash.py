@@ -59,6 +59,25 @@ def log_sizes(store: Path) -> dict[str, int]:
         return {}
 
 
+def children(pid: int) -> list[int]:
+    out = []
+    for entry in Path("/proc").iterdir():
+        try:
+            status = (entry / "status").read_text()
+        except (OSError, ValueError):
+            continue
+        if f"\nPPid:\t{pid}\n" in status:
+            out.append(int(entry.name))
+    return out
+
+
+def cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def start_build(store: Path, corpus: Path, *flags: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [*KG, "build", str(corpus), "--store", str(store), "-q", *flags],
@@ -244,3 +263,39 @@ def test_readers_see_whole_article_graphs_while_a_build_replaces_them(
         assert process.returncode == 0
     assert reads >= 10, "the builds ended before the readers could look"
     assert failed_opens <= reads // 10, (failed_opens, reads)
+
+
+@pytest.mark.slow
+def test_an_extraction_process_killed_is_reported_and_the_built_articles_kept(
+    tmp_path: Path,
+) -> None:
+    corpus, store = tmp_path / "corpus.jsonl", tmp_path / "store"
+    # batches of 16 go to the processes: enough articles that they are still at work when
+    # the first graphs are stored
+    subprocess.run(
+        [sys.executable, "bench/corpus.py", "80", str(corpus), "--seed", "4"],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [*KG, "build", str(corpus), "--store", str(store), "--jobs", "2", "-q"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    while process.poll() is None and sum(log_sizes(store).values()) < 10_000:
+        time.sleep(0.01)  # until the first article graph is written
+    workers = [pid for pid in children(process.pid) if b"spawn_main" in cmdline(pid)]
+    assert workers, "no extraction process found"
+    os.kill(workers[0], signal.SIGKILL)
+    _, err = process.communicate(timeout=300)
+    assert process.returncode == 1
+    assert "an extraction process of --jobs died" in err and "Run the same command again" in err
+    assert "Traceback" not in err
+    assert 0 < len(graphs(store)) < 80, "the graphs stored before the kill are gone"
+    assert kg("validate", "--store", str(store)).returncode == 0
+    done = kg("build", str(corpus), "--store", str(store), "-q")
+    assert done.returncode == 0, done.stderr
+    assert len(graphs(store)) == 80
