@@ -479,7 +479,7 @@ _BATCH = 64  # articles parsed together: spaCy's batches are faster, memory stay
 # Oxigraph keeps writes in memory until flushed, so a build flushes as it goes to keep memory
 # flat, but not after every batch: each flush writes small files that RocksDB then merges into
 # the rest of the store in the background, and the merging grew with the store until it cost
-# more CPU than the extraction's SHACL step (bench/README.md, "How often to flush").
+# more CPU than the extraction's SHACL step (bench/README.md, "Flushing the store").
 FLUSH_QUADS = 100_000
 
 
