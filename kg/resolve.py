@@ -63,10 +63,17 @@ class ArticleFacts:
 
 
 def resolve(mentions: Mentions) -> ArticleFacts:
-    persons = _persons(mentions)
+    named = _persons(mentions)
+    persons = {k: p for k, p in named.items() if _is_official(p, mentions.article.date)}
     orgs = _organisations(mentions, persons)
-    resolver = _PartyResolver(mentions, persons, orgs)
+    resolver = _PartyResolver(mentions, persons, orgs, named)
     meetings = _meetings(mentions, resolver)
+    # someone the article names without a title, meeting officials or an organisation, acts
+    # in an official capacity there: a diplomat
+    for meeting in meetings:
+        for kind, name in meeting.participants:
+            if kind == "person" and name not in persons:
+                persons[name] = named[name]
     for meeting in meetings:
         # a party known only by inference ("the Prime Minister" → the publishing state)
         for kind, name in meeting.participants:
@@ -133,14 +140,13 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
                 for aff in persons[owner].affiliations:
                     if aff not in persons[m.name].affiliations:
                         persons[m.name].affiliations.append(aff)
-    # a person is a diplomat when the article gives them an official role, or when they held
-    # a well-known office that day ("Putin and Erdogan spoke by phone")
-    when = mentions.article.date
-    return {
-        k: p
-        for k, p in persons.items()
-        if p.titles or load().offices_on([p.name, *p.aliases], when)
-    }
+    return persons
+
+
+def _is_official(person: Person, when: date) -> bool:
+    """The article gives them an official role, or they held a well-known office that day
+    ("Putin and Erdogan spoke by phone")."""
+    return bool(person.titles or load().offices_on([person.name, *person.aliases], when))
 
 
 def _inferred_affiliations(
@@ -239,9 +245,14 @@ class _PartyResolver:
     """Turns a PartyRef into a person or organisation of the article, or None."""
 
     def __init__(
-        self, mentions: Mentions, persons: dict[str, Person], orgs: dict[str, Organisation]
+        self,
+        mentions: Mentions,
+        persons: dict[str, Person],
+        orgs: dict[str, Organisation],
+        named: dict[str, Person],
     ):
         self.mentions, self.persons, self.orgs = mentions, persons, orgs
+        self.named = named  # everyone named, officials or not
         self.gaz = load()
         self.home = _publishing_state(mentions.article.source or "")
         synonyms = self.gaz.triggers["title_synonyms"]
@@ -250,6 +261,10 @@ class _PartyResolver:
             name: {self._norm_head(w) for t in p.titles for w in t.lower().split()}
             for name, p in persons.items()
         }
+
+    def untitled(self, party: PartyKey) -> bool:
+        """A person the article names with no official role (kept only meeting one)."""
+        return party[0] == "person" and party[1] not in self.persons
 
     def _norm_head(self, word: str) -> str:
         return self.synonyms.get(word, word)
@@ -282,6 +297,10 @@ class _PartyResolver:
             ]
         inside = [p for p in self.mentions.persons if ref.start <= p.start < ref.end]
         if inside and inside[0].name in self.persons:
+            return [("person", inside[0].name)]
+        if inside and ref.kind == "name" and len(inside[0].name.split()) > 1:
+            # an official only if they meet one; named in full, since a lone word the
+            # entity recogniser calls a person is as often a place or a group ("Tigray")
             return [("person", inside[0].name)]
         orgs = [o for o in self.mentions.orgs if ref.start <= o.start < ref.end]
         if orgs and ref.kind == "description" and " of " not in ref.text:
@@ -409,10 +428,10 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 combos = [[subject, other] for other in parties[1:]]
             else:
                 combos = [parties]
-                if len(parties) == 2:
+                if len(parties) == 2 and not any(resolver.untitled(p) for p in parties):
                     sides = parties
             for combo in combos:
-                if len(combo) < 2:
+                if len(combo) < 2 or all(resolver.untitled(party) for party in combo):
                     continue
                 start = em.date.value if em.date else None
                 until = em.date.until if em.date else None

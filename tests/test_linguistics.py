@@ -153,6 +153,15 @@ def test_a_well_known_official_is_known_on_the_day_of_the_article() -> None:
     assert "Kofi Annan" not in read(text, date(2015, 5, 14)).persons
 
 
+def test_someone_named_without_a_title_who_meets_an_official_is_a_diplomat() -> None:
+    f = read("Special Envoy Marta Kovacs met Tomas Lindqvist in Oslo on Monday.")
+    assert pairs(f) == {frozenset({"Marta Kovacs", "Tomas Lindqvist"})}
+    assert f.persons["Tomas Lindqvist"].titles == []
+    # two people with no official role meeting is no diplomacy the article tells of
+    f = read("Tomas Lindqvist met Anna Keller in Oslo on Monday.")
+    assert not f.meetings and not f.persons
+
+
 def test_a_plural_title_names_each_person_of_the_list_that_follows() -> None:
     f = read(
         "The Co-Chairs of the Tbilisi Group (Oleg Sorin of Russia, Marc Duval of France, and "
