@@ -643,6 +643,28 @@ class Extractor:
                 return k
         return last
 
+    def _name_after_phrase(self, t_end: int, stop: int) -> tuple[int, int, str, int] | None:
+        """ "Russia's ambassador to international organisations in Vienna, Mikhail Ulyanov,":
+        a title whose phrase the rules do not read runs on, as a prepositional phrase, to a
+        comma, and the name set off by commas after it holds it. (start, end, name, end of
+        the title's phrase.)"""
+        doc = self.doc
+        if t_end >= stop or doc[t_end].pos_ != "ADP":
+            return None
+        j = t_end
+        while j < stop and doc[j].text != ",":
+            if j - t_end >= 8 or doc[j].pos_ in ("VERB", "AUX") or doc[j].is_punct:
+                return None
+            j += 1
+        if j >= stop:
+            return None
+        found = self._name_at(doc[j].idx, doc[stop - 1].idx + len(doc[stop - 1].text))
+        if not found or not self._is_real_name(found[2]):
+            return None
+        if not self.text[found[1] :].lstrip(" ").startswith(","):
+            return None  # "…, Mikhail Ulyanov said": a reporting clause, no apposition
+        return (*found, j)
+
     def _name_at(self, char: int, limit: int) -> tuple[int, int, str] | None:
         """A person's name starting at a character offset, honorifics and suffixes removed."""
         text = self.text
@@ -733,6 +755,19 @@ class Extractor:
                         # "Field Marshal X, Chief of General Staff,": the office after the name
                         self._add_apposed(start, end, name, span, titled_only=True)
                     i = span.end if span is not None else t_end
+                elif apposed := self._name_after_phrase(t_end, sent.end):
+                    start, end, name, phrase_end = apposed
+                    self._add_person(
+                        start,
+                        end,
+                        name,
+                        self.sentence_of(doc[i]),
+                        title=doc[t_start:phrase_end].text,
+                        affiliation=affiliation,
+                        affiliation_of=of_person,
+                    )
+                    span = doc.char_span(start, end, alignment_mode="expand")
+                    i = span.end if span is not None else phrase_end
                 else:
                     # "Iran's chief negotiator, Deputy Foreign Minister X": the next title's
                     # holder represents Iran too

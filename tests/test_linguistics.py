@@ -162,6 +162,18 @@ def test_someone_named_without_a_title_who_meets_an_official_is_a_diplomat() -> 
     assert not f.meetings and not f.persons
 
 
+def test_a_title_whose_phrase_runs_on_to_a_comma_is_the_apposed_name_s() -> None:
+    f = read(
+        "Norway's ambassador to international organisations in Vienna, Lars Eide, held "
+        "consultations with Foreign Minister Rosa Ibarra on Friday."
+    )
+    assert f.persons["Lars Eide"].titles == ["ambassador to international organisations in Vienna"]
+    assert f.persons["Lars Eide"].affiliations == ["Norway"]
+    # a reporting clause after the comma is no apposition
+    f = read("The ambassador met the envoys in Vienna, Lars Eide said.")
+    assert "Lars Eide" not in f.persons
+
+
 def test_a_plural_title_names_each_person_of_the_list_that_follows() -> None:
     f = read(
         "The Co-Chairs of the Tbilisi Group (Oleg Sorin of Russia, Marc Duval of France, and "
