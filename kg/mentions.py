@@ -861,7 +861,7 @@ class Extractor:
         if j >= len(doc) or doc[j].text != ",":
             return None
         sent_end = ent.sent.end
-        parsed = self.parse_title(j + 1, sent_end)
+        parsed = self.parse_title(j + 1, sent_end) or self._described_title(j + 1, sent_end)
         if not parsed or parsed[0] > j + 8:  # ", the Secretary-General's Special Envoy"
             return None
         owner = None
@@ -888,6 +888,22 @@ class Extractor:
             owner,
             doc[parsed[1] - 1].idx + len(doc[parsed[1] - 1].text),
         )
+
+    def _described_title(self, k: int, stop: int) -> tuple[int, int, str | None, str | None] | None:
+        """ ", the silver-haired speaker of the Assembly,": a title after a few describing
+        words (an article, adjectives, adverbs, hyphenated compounds) that are not its own."""
+        doc, start = self.doc, k
+        if k < stop and doc[k].lower_ in ("a", "an", "the"):
+            k += 1
+        while k < stop and k - start < 6:
+            parsed = self.parse_title(k, stop)
+            if parsed and parsed[0] == k:
+                return parsed
+            describing = doc[k].pos_ in ("ADJ", "ADV") or doc[k].tag_ == "VBN"
+            if not (describing or doc[k].text == "-" or doc[k + 1 : k + 2].text == "-"):
+                return None
+            k += 1
+        return None
 
     def _delegation_leaders(self) -> None:
         """ "The US delegation, led by Special Envoy X": X represents the United States."""

@@ -174,6 +174,18 @@ def test_a_title_whose_phrase_runs_on_to_a_comma_is_the_apposed_name_s() -> None
     assert "Lars Eide" not in f.persons
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lars Eide, the silver-haired special envoy, met Foreign Minister Rosa Ibarra in Oslo.",
+        "Lars Eide, the newly appointed special envoy, met Foreign Minister Rosa Ibarra in Oslo.",
+        "Lars Eide, a special envoy, met Foreign Minister Rosa Ibarra in Oslo.",
+    ],
+)
+def test_describing_words_before_an_apposed_title_are_not_part_of_it(text: str) -> None:
+    assert read(text).persons["Lars Eide"].titles == ["special envoy"]
+
+
 def test_a_plural_title_names_each_person_of_the_list_that_follows() -> None:
     f = read(
         "The Co-Chairs of the Tbilisi Group (Oleg Sorin of Russia, Marc Duval of France, and "
