@@ -66,7 +66,7 @@ def resolve(mentions: Mentions) -> ArticleFacts:
     named = _persons(mentions)
     persons = {k: p for k, p in named.items() if _is_official(p, mentions.article.date)}
     orgs = _organisations(mentions, persons)
-    resolver = _PartyResolver(mentions, persons, orgs, named)
+    resolver = _PartyResolver(mentions, persons, orgs)
     meetings = _meetings(mentions, resolver)
     # someone the article names without a title, meeting officials or an organisation, acts
     # in an official capacity there: a diplomat
@@ -245,14 +245,9 @@ class _PartyResolver:
     """Turns a PartyRef into a person or organisation of the article, or None."""
 
     def __init__(
-        self,
-        mentions: Mentions,
-        persons: dict[str, Person],
-        orgs: dict[str, Organisation],
-        named: dict[str, Person],
+        self, mentions: Mentions, persons: dict[str, Person], orgs: dict[str, Organisation]
     ):
         self.mentions, self.persons, self.orgs = mentions, persons, orgs
-        self.named = named  # everyone named, officials or not
         self.gaz = load()
         self.home = _publishing_state(mentions.article.source or "")
         synonyms = self.gaz.triggers["title_synonyms"]
