@@ -790,6 +790,7 @@ class Extractor:
         for ent in doc.ents:
             if ent.label_ != "PERSON":
                 continue
+            ent = self._whole_name(ent)
             found = self._name_at(ent.start_char, ent.end_char)
             if not found or not self._is_real_name(found[2]) or self._is_reporter(ent):
                 continue
@@ -806,6 +807,32 @@ class Extractor:
         for p in self.persons:
             span = doc.char_span(p.start, p.end, alignment_mode="expand")
             p.subject = span is not None and self._is_subject(span)
+
+    def _whole_name(self, ent: Span) -> Span:
+        """ "Héctor Rangel Mujica" where the recogniser found only "Rangel Mujica": its entity
+        may leave out a first name it does not know, often one that opens a sentence. A
+        capitalised proper noun just before it, in no entity of its own, no title, state or
+        date, and no word the article also writes in lower case ("Talks", "Meets" in a
+        headline), belongs to the name."""
+        doc, start = self.doc, ent.start
+        while (
+            start > ent.sent.start
+            and ent.end - start < 4
+            and (word := doc[start - 1]).pos_ == "PROPN"
+            and word.is_title
+            and word.is_alpha
+            and not word.ent_type_
+            and word.whitespace_ == " "
+            and word.lower_ not in self.gaz.title_words
+            and word.lower_ not in STOP_WORDS
+            and not re.search(rf"\b{word.lower_}\b", self.text)
+            and word.text not in _DATE_WORDS
+            and word.text not in self.gaz.orgs
+            and word.text not in self.gaz.demonyms
+            and word.text not in self.gaz.capitals
+        ):
+            start -= 1
+        return doc[start : ent.end]
 
     @staticmethod
     def _is_subject(span: Span) -> bool:

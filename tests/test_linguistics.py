@@ -315,6 +315,13 @@ def test_journalists_and_people_without_a_role_are_not_diplomats() -> None:
     assert set(f.persons) == {"Ivo Tal"}
 
 
+def test_a_first_name_the_recogniser_leaves_out_is_part_of_the_name() -> None:
+    # the entity recogniser finds only "Benítez Luna" here
+    f = read("Óscar Benítez Luna, the envoy, arrived in Oslo.")
+    assert set(f.persons) == {"Óscar Benítez Luna"}
+    assert f.persons["Óscar Benítez Luna"].titles == ["envoy"]
+
+
 # --- coreference -----------------------------------------------------------------------------
 
 
