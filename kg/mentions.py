@@ -584,6 +584,15 @@ class Extractor:
                 k += 1
                 if doc[k - 1].text in self.trig["org_heads"]:
                     end = k
+            if end + 1 < stop and doc[end].text in ("'s", "’s"):
+                # "speaker of Venezuela's National Assembly": the title's object is what the
+                # state owns, unless that is an office with its holder ("Russia's President
+                # Vladimir Putin")
+                k = end + 1
+                while k < stop and _capitalised(doc[k]) and doc[k].ent_type_ != "PERSON":
+                    k += 1
+                if k > end + 1 and not (k < stop and doc[k].ent_type_ == "PERSON"):
+                    end = k
             return end
         start = j
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j

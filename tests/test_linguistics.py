@@ -111,12 +111,31 @@ def only_meeting(facts: ArticleFacts):
             "Trade Representative",
             "United States",
         ),
+        (
+            "Rosa Ibarra, the speaker of Chile's National Congress, arrived on Monday.",
+            "Rosa Ibarra",
+            "speaker of Chile's National Congress",
+            "Chile",
+        ),
     ],
 )
 def test_titles_and_affiliations(text: str, name: str, title: str, affiliation: str | None) -> None:
     person = read(text).persons[name]
     assert title in person.titles
     assert person.affiliations[:1] == ([affiliation] if affiliation else [])
+
+
+def test_a_body_in_a_title_is_not_a_party_to_the_meeting() -> None:
+    f = read(
+        "Rosa Ibarra, the speaker of Chile's National Assembly, met Norway's special envoy "
+        "Lars Eide in Oslo on Monday."
+    )
+    assert pairs(f) == {frozenset({"Rosa Ibarra", "Lars Eide"})}
+
+
+def test_an_office_a_state_owns_stays_with_its_holder() -> None:
+    f = read("The envoy of Chile's President Ana Vera, Lars Eide, arrived on Monday.")
+    assert f.persons["Ana Vera"].titles == ["President"]
 
 
 def test_a_nationality_carries_over_a_coordinated_title() -> None:
