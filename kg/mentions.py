@@ -598,6 +598,14 @@ class Extractor:
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
         while k < stop and k - j < 5 and _capitalised(doc[k]) and k not in self.gaz_spans:
             k += 1
+        # "head of the opposition delegation": a common noun may say whose
+        if (
+            k == j
+            and k + 1 < stop
+            and doc[k].pos_ == "NOUN"
+            and doc[k].lower_ not in _DELEGATION_WORDS
+        ):
+            k += 1
         if k < stop and doc[k].lower_ in _DELEGATION_WORDS:
             return k + 1  # "head of the Russian delegation", "head of the Government delegation"
         if prep in ("to", "for", "on"):
@@ -899,6 +907,8 @@ class Extractor:
         sent_end = ent.sent.end
         parsed = self.parse_title(j + 1, sent_end) or self._described_title(j + 1, sent_end)
         if not parsed or parsed[0] > j + 8:  # ", the Secretary-General's Special Envoy"
+            parsed = self._role_clause_title(j + 1, sent_end)
+        if not parsed:
             return None
         owner = None
         # ", Secretary-General Kofi Annan's special adviser": the title is the adviser's, and
@@ -927,19 +937,54 @@ class Extractor:
 
     def _described_title(self, k: int, stop: int) -> tuple[int, int, str | None, str | None] | None:
         """ ", the silver-haired speaker of the Assembly,": a title after a few describing
-        words (an article, adjectives, adverbs, hyphenated compounds) that are not its own."""
+        words (an article, adjectives, adverbs, hyphenated compounds, "a lawyer and") that are
+        not its own."""
         doc, start = self.doc, k
         if k < stop and doc[k].lower_ in ("a", "an", "the"):
             k += 1
-        while k < stop and k - start < 6:
+        while k < stop and k - start < 8:
             parsed = self.parse_title(k, stop)
             if parsed and parsed[0] == k:
                 return parsed
             describing = doc[k].pos_ in ("ADJ", "ADV") or doc[k].tag_ == "VBN"
-            if not (describing or doc[k].text == "-" or doc[k + 1 : k + 2].text == "-"):
+            # "a soft-spoken lawyer and head of the delegation": another role, then the title
+            another_role = (doc[k].pos_ == "NOUN" and doc[k + 1 : k + 2].text == "and") or (
+                doc[k].text == "and" and k > start and doc[k - 1].pos_ == "NOUN"
+            )
+            if not (
+                describing or another_role or doc[k].text == "-" or doc[k + 1 : k + 2].text == "-"
+            ):
                 return None
             k += 1
         return None
+
+    def _role_clause_title(
+        self, k: int, stop: int
+    ) -> tuple[int, int, str | None, str | None] | None:
+        """ ", who was named special envoy for Yemen in May,", ", appointed last month as the
+        Secretary-General's envoy,", ", who serves as ambassador,": a title the clause after a
+        name gives its holder."""
+        doc = self.doc
+        if k < stop and doc[k].lower_ == "who":
+            k += 1
+        stated = False
+        while k < stop and (doc[k].lemma_ in ("be", "have") and doc[k].pos_ == "AUX"):
+            k, stated = k + 1, True
+        if k < stop and doc[k].lower_ in self.trig["role_verbs"]:
+            k, stated = k + 1, True
+        if not stated:
+            return None
+        start = k
+        # "last month", "in May", "earlier this year"
+        while (
+            k < stop
+            and k - start < 5
+            and (doc[k].ent_type_ in ("DATE", "TIME") or doc[k].lower_ in ("in", "on", "earlier"))
+        ):
+            k += 1
+        if k < stop and doc[k].lower_ == "as":
+            k += 1
+        return self.parse_title(k, stop) or self._described_title(k, stop)
 
     def _delegation_leaders(self) -> None:
         """ "The US delegation, led by Special Envoy X": X represents the United States."""

@@ -117,12 +117,42 @@ def only_meeting(facts: ArticleFacts):
             "speaker of Chile's National Congress",
             "Chile",
         ),
+        (
+            "Rosa Ibarra, who was named special envoy for Yemen in May, arrived on Monday.",
+            "Rosa Ibarra",
+            "special envoy for Yemen",
+            None,
+        ),
+        (
+            "Rosa Ibarra, who serves as Chile's ambassador to Peru, arrived on Monday.",
+            "Rosa Ibarra",
+            "ambassador to Peru",
+            "Chile",
+        ),
+        (
+            "Rosa Ibarra, appointed last month as Chile's ambassador to Peru, arrived.",
+            "Rosa Ibarra",
+            "ambassador to Peru",
+            "Chile",
+        ),
+        (
+            "Rosa Ibarra, a soft-spoken lawyer and head of the opposition delegation, arrived.",
+            "Rosa Ibarra",
+            "head of the opposition delegation",
+            None,
+        ),
     ],
 )
 def test_titles_and_affiliations(text: str, name: str, title: str, affiliation: str | None) -> None:
     person = read(text).persons[name]
     assert title in person.titles
     assert person.affiliations[:1] == ([affiliation] if affiliation else [])
+
+
+def test_a_clause_after_a_name_without_a_role_verb_gives_no_title() -> None:
+    f = read("Rosa Ibarra, who is expected to meet Foreign Minister Ivo Tal, arrived on Monday.")
+    assert f.persons["Ivo Tal"].titles == ["Foreign Minister"]
+    assert "Rosa Ibarra" not in f.persons or not f.persons["Rosa Ibarra"].titles
 
 
 def test_a_body_in_a_title_is_not_a_party_to_the_meeting() -> None:
