@@ -1111,8 +1111,12 @@ class Extractor:
                     break
                 names.append(found)
                 char = found[1]
-            holder = next(
-                (p for p in reversed(self.persons) if p.start < token.idx and p.title), None
+            # the nearest titled person before: the list is in order of the passes that found
+            # them, not of the text
+            holder = max(
+                (p for p in self.persons if p.start < token.idx and p.title),
+                key=lambda p: p.start,
+                default=None,
             )
             for k, (start, end, name) in enumerate(names):
                 state = states[k] if len(states) == len(names) else None

@@ -325,6 +325,14 @@ def test_a_body_is_part_of_the_title_a_state_is_not() -> None:
     assert f.persons["Ana Ruiz"].titles == ["EEAS spokesperson"]
 
 
+def test_a_counterpart_holds_the_office_of_the_nearest_titled_person_before() -> None:
+    f = read(
+        "Rosa Ibarra, head of the Chilean delegation, said Chile wanted guarantees. On Monday, "
+        "Peru's foreign minister Ivo Tal and his Bolivian counterpart Lars Eide met in Lima."
+    )
+    assert f.persons["Lars Eide"].titles == ["foreign minister"]
+
+
 def test_a_named_counterpart_holds_the_same_office() -> None:
     f = read("Ukraine's foreign minister Ivan Koval and his Polish counterpart Jan Nowak met.")
     assert f.persons["Jan Nowak"].titles == ["foreign minister"]
