@@ -593,6 +593,13 @@ class Extractor:
                     k += 1
                 if k > end + 1 and not (k < stop and doc[k].ent_type_ == "PERSON"):
                     end = k
+            elif (
+                end + 1 < stop
+                and doc[end].lower_ == "and"
+                and self.gaz_spans.get(end + 1, (None, ""))[1] == "org"
+            ):
+                # "ambassador to Belgium and Luxembourg", "envoy for Sudan and South Sudan"
+                end = self.gaz_spans[end + 1][0].end
             return end
         start = j
         k = self.gaz_spans[j][0].end if j in self.gaz_spans else j
@@ -967,6 +974,16 @@ class Extractor:
         doc = self.doc
         if k < stop and doc[k].lower_ == "who":
             k += 1
+        elif k < stop and doc[k].lower_ == "whom":
+            # ", whom the Secretary named on Monday as ...": past the clause's subject
+            k = next(
+                (
+                    i
+                    for i in range(k + 1, min(k + 5, stop))
+                    if doc[i].lower_ in self.trig["role_verbs"]
+                ),
+                stop,
+            )
         stated = False
         while k < stop and (doc[k].lemma_ in ("be", "have") and doc[k].pos_ == "AUX"):
             k, stated = k + 1, True

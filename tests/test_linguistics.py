@@ -141,6 +141,18 @@ def only_meeting(facts: ArticleFacts):
             "head of the opposition delegation",
             None,
         ),
+        (
+            "Rosa Ibarra, whom the minister named on Monday as Chile's envoy for Yemen, arrived.",
+            "Rosa Ibarra",
+            "envoy for Yemen",
+            "Chile",
+        ),
+        (
+            "Chile's ambassador to Belgium and Luxembourg, Rosa Ibarra, arrived on Monday.",
+            "Rosa Ibarra",
+            "ambassador to Belgium and Luxembourg",
+            "Chile",
+        ),
     ],
 )
 def test_titles_and_affiliations(text: str, name: str, title: str, affiliation: str | None) -> None:
