@@ -277,7 +277,7 @@ def _line_breaks(doc: Doc) -> Doc:
     # hard-wrapped prose (a long line cut mid-sentence) does not.
     text = doc.text
     # set all at once: each `token.is_sent_start = True` scans the whole doc (quadratic time)
-    starts = doc.to_array([SENT_START])
+    starts = doc.to_array([SENT_START]).view("int64")  # -1: not a sentence start
     for token in doc[:-1]:
         if "\n" not in token.text_with_ws:
             continue
@@ -286,7 +286,13 @@ def _line_breaks(doc: Doc) -> Doc:
         paragraph = "\n\n" in token.text_with_ws or (token.is_space and "\n\n" in token.text)
         if paragraph or len(line) < _WRAP_WIDTH or line[-1:] in '.!?:"”)':
             starts[token.i + 1] = 1
-    doc.from_array([SENT_START], starts)
+    # Nor does a sentence begin right after a word or a comma on the same line: the parser
+    # sometimes breaks inside a long subject ("Turkish Cypriot leader Mehmet Ali | Talat met")
+    for token in doc[1:]:
+        before = doc[token.i - 1]
+        if starts[token.i] != 1 and (before.is_alpha or before.text == ",") and not token.is_space:
+            starts[token.i] = -1
+    doc.from_array([SENT_START], starts.view("uint64"))
     return doc
 
 

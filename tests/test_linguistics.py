@@ -1111,6 +1111,22 @@ def test_a_hard_wrapped_line_does_not_end_a_sentence() -> None:
     assert len(only_meeting(f).participants) == 3
 
 
+def test_no_sentence_begins_right_after_a_word_or_a_comma_on_the_same_line() -> None:
+    # the parser once broke "Turkish Cypriot leader Mehmet Ali | Talat met" in a long sentence;
+    # the sentence-boundary component before it rules such breaks out
+    pipeline = nlp()
+    doc = pipeline.get_pipe("line_breaks")(
+        pipeline.make_doc("Leader Ivo Tal, Leader Ali Tan met. Then\n\nNew lines start.")
+    )
+    starts = {t.text: t.is_sent_start for t in doc}
+    assert [t.text for t in doc if t.is_sent_start is False] == [
+        *["Ivo", "Tal", ",", "Leader", "Ali", "Tan", "met", "."],
+        *["lines", "start", "."],
+    ]
+    assert starts["Then"] is None  # after a full stop: the parser decides
+    assert starts["New"] is True  # a paragraph
+
+
 def test_an_unnamed_office_holder_in_a_government_readout_is_that_government() -> None:
     f = read(
         "The Prime Minister spoke to Chancellor Greta Lind by phone this evening.",
