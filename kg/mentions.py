@@ -496,6 +496,8 @@ class Extractor:
         elif (owner := self._owning_office(j, stop)) is not None:
             # "the Secretary-General's Special Envoy": the envoy serves the office's body
             j, affiliation = owner
+        if affiliation and not of_person and (owner := self._owning_office(j, stop)) is not None:
+            j = owner[0]  # "the U.N. Secretary-General's Special Adviser on Cyprus"
         title_start = j
         head_end = None
         while j < stop:

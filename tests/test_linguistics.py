@@ -153,6 +153,12 @@ def only_meeting(facts: ArticleFacts):
             "ambassador to Belgium and Luxembourg",
             "Chile",
         ),
+        (
+            "It was chaired by Ivo Tal, the U.N. Secretary-General's Special Adviser on Cyprus.",
+            "Ivo Tal",
+            "U.N. Secretary-General's Special Adviser on Cyprus",
+            "United Nations",
+        ),
     ],
 )
 def test_titles_and_affiliations(text: str, name: str, title: str, affiliation: str | None) -> None:
