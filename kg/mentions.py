@@ -2219,6 +2219,10 @@ class Extractor:
                 subjects = self._subject_of(verb)
                 if len(subjects) > 1:
                     return self._meeting(noun, verb, sent, sentence, [], subjects, joint=True)
+            if chairs := self._chairs_of_reported(noun, verb):
+                # the meeting just reported, and whoever chaired it joins it
+                reported = PartyRef(noun.text, noun.idx, noun.idx + len(noun.text), "sides")
+                return self._meeting(noun, verb, sent, sentence, [reported], chairs, joint=True)
             return None
         # the clause's subject takes part in talks it holds, or in a call it discusses
         # something in, or travels for: "discussed X in a phone call with Y"
@@ -2248,6 +2252,25 @@ class Extractor:
         det = next((c.lower_ for c in noun.children if c.dep_ == "det"), "")
         joint = det in ("a", "an") and noun.tag_ == "NN"
         return self._meeting(noun, verb, sent, sentence, subjects, others, joint=joint)
+
+    def _chairs_of_reported(self, noun: Token, verb: Token | None) -> list[PartyRef]:
+        """ "The meeting, held at the U.N. residence, was chaired by X": who chaired, hosted
+        or mediated a meeting named with "the", so one reported before. (The active voice, "X
+        hosted the talks", more often tells of a series or of someone else's meeting.)"""
+        if (
+            verb is None
+            or noun.head.i != verb.i
+            or noun.dep_ != "nsubjpass"
+            or verb.lemma_.lower() not in self.trig["host_verbs"]
+            or not any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
+        ):
+            return []
+        return [
+            ref
+            for agent in verb.children
+            if agent.dep_ == "agent"
+            for ref in self._parties_in(agent, self._list_end(agent.right_edge))
+        ]
 
     def _owner(self, noun: Token) -> list[PartyRef]:
         """ "his talks with X", "Rosa Ibarra's meeting with X": whose meeting it is."""

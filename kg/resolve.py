@@ -434,9 +434,10 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is None and first_dated_lead and em.status == "held":
                     start = DateValue(article.date, article.date, "day")
                 first_dated_lead = False
-                if start is None and _also(mentions, em):
-                    # "Also briefing the Council, X said": the occasion of the last dated
-                    # meeting with a party of this one
+                if start is None and (_also(mentions, em) or any(r.kind == "sides" for r in group)):
+                    # "Also briefing the Council, X said", "the two sides met", "the meeting
+                    # was chaired by X": the occasion of the last dated meeting with a party of
+                    # this one
                     shared = [d for d in dated if set(d[0]) & set(combo)]
                     if shared:
                         start, until, date_text = shared[-1][1:]
@@ -446,6 +447,19 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is not None:
                     dated.append((combo, start, until, date_text))
                 key = (tuple(sorted(combo)), start.literal() if start else None)
+                if key not in out and any(r.kind == "sides" for r in group):
+                    # "The meeting was chaired by X": X joins the meeting reported before
+                    joined = next(
+                        (
+                            k
+                            for k, e in reversed(out.items())
+                            if k[1] == key[1] and set(e.participants) < set(combo)
+                        ),
+                        None,
+                    )
+                    if joined is not None:
+                        out[key] = out.pop(joined)
+                        out[key].participants = combo
                 event = out.get(key)
                 if event is None:
                     event = out[key] = Event(

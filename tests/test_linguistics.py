@@ -366,6 +366,17 @@ def test_the_host_of_talks_takes_part_in_them() -> None:
     assert {n for _, n in meeting.participants} == {"Ivan Koval", "Jan Nowak", "Emre Demir"}
 
 
+def test_who_chaired_the_meeting_just_reported_takes_part_in_it() -> None:
+    f = read(
+        "Foreign Minister Ivan Koval and Foreign Minister Jan Nowak met in Nicosia on Monday. "
+        "The meeting, held at the residence of the U.N.'s top official, was chaired by Emre "
+        "Demir, the U.N. special adviser."
+    )
+    (meeting,) = f.meetings
+    assert {n for _, n in meeting.participants} == {"Ivan Koval", "Jan Nowak", "Emre Demir"}
+    assert meeting.start is not None and meeting.start.literal() == "2021-03-08"
+
+
 def test_forms_of_a_well_known_officials_name_are_one_person() -> None:
     f = read(
         "Special Envoy Robert Malley arrived in Vienna. I will meet Rob Malley tomorrow.",
