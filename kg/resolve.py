@@ -104,9 +104,13 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
             full_names.remove(n)
     by_surname: dict[str, list[str]] = {}
     by_first: dict[str, list[str]] = {}
+    by_first_surname: dict[str, list[str]] = {}  # "Rangel" of "Héctor Rangel Mujica"
     for name in full_names:
-        by_surname.setdefault(name.split()[-1].lower(), []).append(name)
-        by_first.setdefault(name.split()[0].lower(), []).append(name)
+        words = name.lower().split()
+        by_surname.setdefault(words[-1], []).append(name)
+        by_first.setdefault(words[0], []).append(name)
+        if len(words) == 3:
+            by_first_surname.setdefault(words[1], []).append(name)
     persons: dict[str, Person] = {}
     latest: dict[str, int] = {}  # where each full name was last written out
     for m in mentions.persons:
@@ -118,6 +122,9 @@ def _persons(mentions: Mentions) -> dict[str, Person]:
         # used alone, when it is no one's surname and starts only that one person's name
         if not candidates and len(by_first.get(m.name.lower(), [])) == 1:
             candidates = by_first[m.name.lower()]
+        # Spanish and Portuguese names are used by the first of two surnames
+        if not candidates and len(by_first_surname.get(m.name.lower(), [])) == 1:
+            candidates = by_first_surname[m.name.lower()]
         surname_of = max(candidates, key=lambda n: latest.get(n, -1)) if candidates else m.name
         key = longer.get(m.name) or (m.name if m.name in full_names else surname_of)
         m.name = key

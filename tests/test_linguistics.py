@@ -426,6 +426,15 @@ def test_family_name_first_names_resolve_too() -> None:
     assert frozenset({"Wang Lei", "Ann Cole"}) in pairs(f)
 
 
+def test_a_double_surname_is_used_by_its_first_part() -> None:
+    f = read(
+        "Opposition negotiator Luis Rangel Soto met government negotiator Ana Vera on Monday. "
+        "A meeting between Rangel and Vera planned for Friday was postponed."
+    )
+    assert set(f.persons) == {"Luis Rangel Soto", "Ana Vera"}
+    assert "Rangel" in f.persons["Luis Rangel Soto"].aliases
+
+
 def test_a_name_used_by_its_first_part_is_one_person() -> None:
     f = read(
         "Chinese President Xu Jianmin met French President Paul Morel in Beijing on Monday. "
