@@ -112,7 +112,7 @@ class ServedProcess:
         children: set[int] = set()
         for task in Path(f"/proc/{self.proc.pid}/task").iterdir():
             children |= {int(pid) for pid in (task / "children").read_text().split()}
-        return {pid for pid in children if _alive(pid)}
+        return {pid for pid in children if alive(pid)}
 
     def wait_for_processes(self, count: int, seconds: float = 30) -> set[int]:
         """The serving processes once there are `count` of them (a replacement takes a moment)."""
@@ -123,7 +123,8 @@ class ServedProcess:
         return pids
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """False once the process is gone or a zombie."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +11,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from serve_live import BASE, DKG, LiveServer, build_store, live_server
+from serve_live import BASE, DKG, LiveServer, alive, build_store, live_server
 
 DIPLOMATS = f"SELECT ?d WHERE {{ ?d a <{DKG}Diplomat> }} ORDER BY ?d"
 # Four-way cross product of the fixture's ~90 triples: tens of millions of rows to count.
@@ -230,24 +229,14 @@ def test_timeout_kills_the_query_and_spares_other_clients(
     assert len(killed) == 1
     (pid,) = killed
     deadline = time.monotonic() + 5  # SIGKILL lands at the process's next time slice
-    while not _stopped(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _stopped(pid)
+    assert not alive(pid)  # gone, or a zombie: killed, its CPU freed, not yet reaped
     deadline = time.monotonic() + 20
     while len(server.pool.pids) < 2 and time.monotonic() < deadline:
         time.sleep(0.1)
     assert len(server.pool.pids) == 2
     assert client.get("/sparql", params={"query": DIPLOMATS}).status_code == 200
-
-
-def _stopped(pid: int) -> bool:
-    """True once the process is gone or a zombie (killed, its CPU freed, not yet reaped)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    stat = Path(f"/proc/{pid}/stat")
-    return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
 
 
 def test_updates_need_the_token(tmp_path: Path) -> None:
