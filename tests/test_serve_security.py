@@ -110,12 +110,18 @@ def server(store: Path, request: pytest.FixtureRequest) -> Iterator[Server]:
         yield live
 
 
-def _sandboxed(pids: set[int], mode: int) -> None:
-    """Each process's seccomp mode: 2 with a filter, 0 without."""
+def _sandboxed(pids: set[int], mode: int, seconds: float = 30) -> None:
+    """Each process's seccomp mode: 2 with a filter, 0 without. The server answers once one
+    serving process is ready; another may still be starting, and installs its filter before
+    it accepts a connection, so this waits for it."""
     assert pids
+    deadline = time.monotonic() + seconds
     for pid in pids:
-        status = Path(f"/proc/{pid}/status").read_text()
-        assert re.search(rf"^Seccomp:\s+{mode}$", status, re.MULTILINE), (pid, mode)
+        while not re.search(
+            rf"^Seccomp:\s+{mode}$", Path(f"/proc/{pid}/status").read_text(), re.MULTILINE
+        ):
+            assert time.monotonic() < deadline, (pid, mode)
+            time.sleep(0.05)
 
 
 def _network_queries(url: str) -> dict[str, str]:
