@@ -1881,7 +1881,14 @@ class Extractor:
             if t.dep_ == "acl"
             and t.lemma_.lower() in self.trig["host_verbs"]
             and t.head.lower_ in self.trig["meeting_nouns"]
-            for agent in t.children
+            for ref in self._agents(t)
+        ]
+
+    def _agents(self, verb: Token) -> list[PartyRef]:
+        """The parties a passive verb's "by" phrase names: "chaired by A and B"."""
+        return [
+            ref
+            for agent in verb.children
             if agent.dep_ == "agent"
             for ref in self._parties_in(agent, self._list_end(agent.right_edge))
         ]
@@ -2097,8 +2104,7 @@ class Extractor:
                 return None
             return self._meeting(verb, verb, sent, sentence, doers, others + persons, joint=False)
         if lemma in self.trig["joint_verbs"]:
-            agents = [c for c in verb.children if c.dep_ == "agent"]
-            parties = [r for a in agents for r in self._parties_in(a, self._list_end(a.right_edge))]
+            parties = self._agents(verb)
             if len(parties) < 2:
                 return None
             return self._meeting(verb, verb, sent, sentence, [], parties, joint=True)
@@ -2281,12 +2287,7 @@ class Extractor:
             or not any(c.dep_ == "det" and c.lower_ == "the" for c in noun.children)
         ):
             return []
-        return [
-            ref
-            for agent in verb.children
-            if agent.dep_ == "agent"
-            for ref in self._parties_in(agent, self._list_end(agent.right_edge))
-        ]
+        return self._agents(verb)
 
     def _owner(self, noun: Token) -> list[PartyRef]:
         """ "his talks with X", "Rosa Ibarra's meeting with X": whose meeting it is."""

@@ -415,12 +415,14 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
     body_start = len(article.title) + 2 if article.title else 0  # as kg.mentions reads it
     for em in (e for e in mentions.events if e.kind == "meeting"):
         for group in em.groups:
+            # "the two sides", "the meeting" (chaired by X): the talks reported last
+            refers_back = any(r.kind == "sides" for r in group)
             resolved = [
                 key for ref in group if ref.kind != "sides" for key in resolver.resolve(ref)
             ]
             counterpart_refs = [r for r in group if r.kind == "counterpart"]
             parties = list(dict.fromkeys(resolved))
-            if sides and any(r.kind == "sides" for r in group):
+            if sides and refers_back:
                 # "X met both delegations": a meeting with each; "the two sides met (with X)": one
                 others = [s for s in sides if s not in parties]
                 joint = not parties or group[0].kind == "sides"
@@ -441,7 +443,7 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is None and first_dated_lead and em.status == "held":
                     start = DateValue(article.date, article.date, "day")
                 first_dated_lead = False
-                if start is None and (_also(mentions, em) or any(r.kind == "sides" for r in group)):
+                if start is None and (_also(mentions, em) or refers_back):
                     # "Also briefing the Council, X said", "the two sides met", "the meeting
                     # was chaired by X": the occasion of the last dated meeting with a party of
                     # this one
@@ -454,7 +456,7 @@ def _meetings(mentions: Mentions, resolver: _PartyResolver) -> list[Event]:
                 if start is not None:
                     dated.append((combo, start, until, date_text))
                 key = (tuple(sorted(combo)), start.literal() if start else None)
-                if key not in out and any(r.kind == "sides" for r in group):
+                if key not in out and refers_back:
                     # "The meeting was chaired by X": X joins the meeting reported before
                     joined = next(
                         (
